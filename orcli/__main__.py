@@ -1,0 +1,3 @@
+from orcli.cli.app import main
+
+main()

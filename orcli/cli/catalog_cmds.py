@@ -1,0 +1,65 @@
+"""``orcli catalog show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from orcli.catalog.load import load_catalog
+from orcli.cli.output import stdout_console
+from orcli.errors import InputError
+
+
+def show(model_id: str | None, catalog_path: Path | None) -> None:
+    catalog = load_catalog(catalog_path)
+    console = stdout_console()
+    if model_id is None:
+        table = Table(title=f"catalog ({catalog.source}; figures illustrative unless pulled live)")
+        for column in ("model", "name", "context", "endpoints", "providers"):
+            table.add_column(column)
+        for model in catalog.models:
+            providers = ", ".join(ep.tag for ep in model.endpoints)
+            table.add_row(model.id, model.name, f"{model.context_length:,}", str(len(model.endpoints)), providers)
+        console.print(table)
+        return
+    found = catalog.get(model_id)
+    if found is None:
+        raise InputError(f"catalog: unknown model '{model_id}' (see 'orcli catalog show')")
+    model = found
+    table = Table(title=f"{model.id}: {model.name}")
+    for column in (
+        "provider",
+        "tag",
+        "$/M in",
+        "$/M out",
+        "ctx",
+        "max out",
+        "quant",
+        "tier",
+        "zdr",
+        "collects",
+        "ttft p50",
+        "tok/s p50",
+        "uptime",
+        "parameters",
+    ):
+        table.add_column(column)
+    for ep in model.endpoints:
+        table.add_row(
+            ep.provider_name,
+            ep.tag,
+            f"{ep.pricing.per_million('prompt'):.2f}",
+            f"{ep.pricing.per_million('completion'):.2f}",
+            f"{ep.context_length:,}",
+            f"{ep.max_completion_tokens:,}",
+            ep.quantization or "-",
+            ep.tier,
+            "yes" if ep.data_policy.zdr else "no",
+            "yes" if ep.data_policy.collects else "no",
+            f"{ep.latency_last_30m.p50:.2f}s",
+            f"{ep.throughput_last_30m.p50:g}",
+            f"{ep.uptime_last_30m:.1f}%",
+            ", ".join(sorted(ep.supported_parameters)),
+        )
+    console.print(table)

@@ -1,0 +1,91 @@
+"""compile, explain and schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from orcli.catalog.load import load_catalog
+from orcli.cli.output import print_json, stdout_console
+from orcli.errors import UsageError
+from orcli.policy.compile import compile_workflow
+from orcli.policy.explain import Explanation, explain_workflow
+from orcli.policy.load import LoadedPolicy, load_policy
+from orcli.policy.model import PolicyFile, Workflow
+
+
+def _selected(loaded: LoadedPolicy, name: str | None) -> list[tuple[str, Workflow]]:
+    if name is not None:
+        return [(name, loaded.workflow(name))]
+    return list(loaded.policy.workflows.items())
+
+
+def compile_cmd(path: Path, workflow: str | None, mode: str) -> None:
+    if mode not in ("openrouter", "client"):
+        raise UsageError(f"--mode: expected 'openrouter' or 'client', got '{mode}'")
+    loaded = load_policy(path)
+    compiled = [compile_workflow(n, w, mode) for n, w in _selected(loaded, workflow)]  # type: ignore[arg-type]
+    print_json(compiled[0] if workflow is not None else compiled)
+
+
+def explain_cmd(path: Path, workflow: str | None, catalog_path: Path | None, as_json: bool) -> None:
+    catalog = load_catalog(catalog_path)
+    loaded = load_policy(path)
+    explanations = [explain_workflow(n, w, catalog) for n, w in _selected(loaded, workflow)]
+    if as_json:
+        data = [e.to_json() for e in explanations]
+        print_json(data[0] if workflow is not None else data)
+        return
+    console = stdout_console()
+    for explanation in explanations:
+        render_explanation(explanation, console)
+
+
+def render_explanation(explanation: Explanation, console: Console) -> None:
+    console.print(f"[bold]workflow {explanation.workflow}[/bold]")
+    for position, plan in enumerate(explanation.plans):
+        role = "primary" if position == 0 else f"fallback {position}"
+        table = Table(title=f"{plan.model_id} ({role})", title_justify="left", expand=False)
+        for column in ("#", "provider", "tag", "$/M in", "$/M out", "ctx", "quant", "zdr", "ttft", "tok/s", "why"):
+            table.add_column(column, no_wrap=column != "why")
+        for rank, cand in enumerate(plan.candidates, 1):
+            why = cand.reason
+            if cand.first_pick_chance is not None:
+                why += f", first pick {cand.first_pick_chance:.0%}"
+            table.add_row(str(rank), *_cells(cand.endpoint), f"[green]{why}[/green]")
+        for excl in plan.excluded:
+            table.add_row("-", *_cells(excl.endpoint), f"[red]excluded by {excl.rule}[/red]: {excl.detail}")
+        console.print(table)
+        if plan.dropped_parameters:
+            console.print(f"  note: no endpoint supports {', '.join(plan.dropped_parameters)}: OpenRouter drops it")
+        if plan.failure is not None:
+            console.print(f"  [red]OpenRouter would answer {plan.failure.status}:[/red] {plan.failure.message}")
+
+
+def _cells(ep: Any) -> list[str]:
+    return [
+        ep.provider_name,
+        ep.tag,
+        f"{ep.pricing.per_million('prompt'):.2f}",
+        f"{ep.pricing.per_million('completion'):.2f}",
+        f"{ep.context_length:,}",
+        ep.quantization or "-",
+        "yes" if ep.data_policy.zdr else "no",
+        f"{ep.latency_last_30m.p50:.2f}s",
+        f"{ep.throughput_last_30m.p50:g}",
+    ]
+
+
+def schema_cmd(kind: str) -> None:
+    schemas = {"policy": PolicyFile}
+    model = schemas.get(kind)
+    if model is None:
+        raise UsageError(f"schema: unknown kind '{kind}'; expected one of: {', '.join(schemas)}")
+    schema = model.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema.setdefault("title", f"orcli {kind} file")
+    print(json.dumps(schema, indent=2))

@@ -1,0 +1,264 @@
+"""The policy language: one frozen, typed model per concept.
+
+A policy file holds one or more workflows. Each workflow says which models may
+serve it and in what order, the provider rules (mapped one to one onto
+OpenRouter's ``provider`` object), what the requests need, the client-side
+controls (timeouts, retries, error handling, circuit breaker, budgets) and how
+the workflow degrades when its routes fail.
+
+Units are in the field names (``_s`` seconds, ``_usd`` dollars,
+``_per_million`` USD per million tokens) so a reader never has to guess.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from orcli.catalog.model import ModelId, Quantization
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+WorkflowName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+ProviderSlug = Annotated[str, Field(min_length=1, max_length=64)]
+EnvVarName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+
+
+class ModelChain(Frozen):
+    primary: ModelId
+    fallbacks: tuple[ModelId, ...] = ()
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.primary, *self.fallbacks)
+
+
+class SortBy(StrEnum):
+    PRICE = "price"
+    THROUGHPUT = "throughput"
+    LATENCY = "latency"
+
+
+class SortSpec(Frozen):
+    by: SortBy
+    # "model": all of model 1's endpoints before model 2's (OpenRouter's default);
+    # "none": sort every model's endpoints together.
+    partition: Literal["model", "none"] = "model"
+
+
+class PriceCeiling(Frozen):
+    """``provider.max_price``: prompt/completion in USD per million tokens, request per request."""
+
+    prompt: Decimal | None = Field(default=None, ge=0)
+    completion: Decimal | None = Field(default=None, ge=0)
+    request: Decimal | None = Field(default=None, ge=0)
+
+
+class PercentileCutoffs(Frozen):
+    p50: float | None = Field(default=None, ge=0)
+    p75: float | None = Field(default=None, ge=0)
+    p90: float | None = Field(default=None, ge=0)
+    p99: float | None = Field(default=None, ge=0)
+
+
+class ProviderRules(Frozen):
+    """OpenRouter's ``provider`` object, field for field."""
+
+    order: tuple[ProviderSlug, ...] = ()
+    only: tuple[ProviderSlug, ...] = ()
+    ignore: tuple[ProviderSlug, ...] = ()
+    allow_fallbacks: bool = True
+    require_parameters: bool = False
+    data_collection: Literal["allow", "deny"] = "allow"
+    zdr: bool = False
+    quantizations: tuple[Quantization, ...] = ()
+    sort: SortBy | SortSpec | None = None
+    max_price: PriceCeiling | None = None
+    preferred_min_throughput: float | PercentileCutoffs | None = None
+    preferred_max_latency: float | PercentileCutoffs | None = None
+
+    @property
+    def sort_spec(self) -> SortSpec | None:
+        if self.sort is None or isinstance(self.sort, SortSpec):
+            return self.sort
+        return SortSpec(by=self.sort)
+
+
+class Needs(Frozen):
+    """What every request of the workflow needs from an endpoint."""
+
+    tools: bool = False
+    structured_output: bool = False
+    min_context: int = Field(default=0, ge=0)
+    max_output_tokens: int | None = Field(default=None, gt=0)
+    streaming: bool = False
+
+    @property
+    def parameters(self) -> frozenset[str]:
+        """The request parameters these needs put on the wire (for ``require_parameters``)."""
+        params: set[str] = set()
+        if self.tools:
+            params |= {"tools", "tool_choice"}
+        if self.structured_output:
+            params.add("response_format")
+        if self.max_output_tokens is not None:
+            params.add("max_tokens")
+        return frozenset(params)
+
+
+class Timeouts(Frozen):
+    connect_s: float = Field(default=5.0, gt=0)
+    attempt_s: float = Field(default=30.0, gt=0)  # one attempt, request to last byte
+    first_token_s: float | None = Field(default=None, gt=0)  # streams: time to first token
+    stream_idle_s: float | None = Field(default=None, gt=0)  # streams: longest gap between chunks
+    total_s: float = Field(default=90.0, gt=0)  # deadline across every attempt and wait
+
+
+class Backoff(Frozen):
+    """Exponential backoff with full jitter: wait = uniform(0, min(max_s, initial_s * multiplier**n))."""
+
+    initial_s: float = Field(default=0.5, gt=0)
+    multiplier: float = Field(default=2.0, ge=1)
+    max_s: float = Field(default=8.0, gt=0)
+    jitter: Literal["full", "none"] = "full"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Backoff:
+        if self.max_s < self.initial_s:
+            raise ValueError("max_s must be at least initial_s")
+        return self
+
+
+class ErrorClass(StrEnum):
+    """The seed's failure types, plus the response-shape failures a client must catch."""
+
+    BAD_REQUEST = "bad_request"
+    AUTH = "auth"
+    BILLING = "billing"
+    RATE_LIMIT = "rate_limit"
+    TIMEOUT = "timeout"
+    PROVIDER_FAILURE = "provider_failure"
+    ROUTING_CONSTRAINT = "routing_constraint"
+    MODERATION = "moderation"
+    CONTEXT_LENGTH = "context_length"
+    INVALID_RESPONSE = "invalid_response"
+    MALFORMED_TOOL_CALL = "malformed_tool_call"
+    STREAM_TRUNCATED = "stream_truncated"
+
+
+class Action(StrEnum):
+    RETRY = "retry"  # retry the same route (bounded, with backoff), then fall back
+    FALLBACK = "fallback"  # move on to the next model of the chain at once
+    STOP = "stop"  # give up now: degrade as the workflow says
+
+
+# Defaults from the seed's error-handling table.
+DEFAULT_ACTIONS: dict[ErrorClass, Action] = {
+    ErrorClass.BAD_REQUEST: Action.STOP,  # fix the request, don't repeat it
+    ErrorClass.AUTH: Action.STOP,  # alert operations, stop automatic retries
+    ErrorClass.BILLING: Action.STOP,  # billing alert, fail gracefully
+    ErrorClass.RATE_LIMIT: Action.RETRY,  # respect retry timing, back off, consider fallback
+    ErrorClass.TIMEOUT: Action.RETRY,  # retry if safe
+    ErrorClass.PROVIDER_FAILURE: Action.FALLBACK,  # provider or model fallback
+    ErrorClass.ROUTING_CONSTRAINT: Action.STOP,  # loosen only if policy allows, else fail safely
+    ErrorClass.MODERATION: Action.FALLBACK,  # never the same model again; compliant alternative
+    ErrorClass.CONTEXT_LENGTH: Action.FALLBACK,  # larger-context fallback or fail
+    ErrorClass.INVALID_RESPONSE: Action.RETRY,
+    ErrorClass.MALFORMED_TOOL_CALL: Action.RETRY,
+    ErrorClass.STREAM_TRUNCATED: Action.RETRY,
+}
+
+# Classes whose alert must reach operations whatever the action.
+ALERTING_CLASSES = frozenset({ErrorClass.AUTH, ErrorClass.BILLING})
+
+
+class Retry(Frozen):
+    max_attempts: int = Field(default=3, ge=1, le=20)  # attempts per request, across every route
+    max_attempts_per_route: int = Field(default=2, ge=1, le=10)
+    backoff: Backoff = Backoff()
+    honor_retry_after: bool = True
+    max_retry_after_s: float = Field(default=30.0, ge=0)  # a longer Retry-After falls back instead
+    on: dict[ErrorClass, Action] = Field(default_factory=dict)  # overrides of DEFAULT_ACTIONS
+
+    def action(self, error: ErrorClass) -> Action:
+        return self.on.get(error, DEFAULT_ACTIONS[error])
+
+    def worst_case_s(self, attempt_s: float) -> float:
+        """Longest time the retry budget can take: every attempt times out, every wait is maximal."""
+        waits = 0.0
+        for n in range(self.max_attempts - 1):
+            waits += min(self.backoff.max_s, self.backoff.initial_s * self.backoff.multiplier**n)
+        return self.max_attempts * attempt_s + waits
+
+
+class CircuitBreaker(Frozen):
+    enabled: bool = True
+    failure_threshold: int = Field(default=5, ge=1)  # consecutive failures that open it
+    cool_down_s: float = Field(default=30.0, gt=0)  # then one half-open probe
+
+
+class AppFallback(Frozen):
+    """The chain the client walks itself when the upstream lacks OpenRouter's ``models``."""
+
+    # "auto": OpenRouter's ``models`` when the target is OpenRouter (or its simulator),
+    # the client's own chain for any other OpenAI-compatible base URL.
+    mode: Literal["auto", "openrouter", "client"] = "auto"
+
+
+class Budget(Frozen):
+    max_cost_per_request_usd: Decimal | None = Field(default=None, gt=0)
+    max_cost_per_run_usd: Decimal | None = Field(default=None, gt=0)
+
+
+class DegradationMode(StrEnum):
+    FALLBACK = "fallback"  # answer from an allowed fallback route
+    FAIL_SAFE = "fail_safe"  # show the approved message rather than reroute further
+    QUEUE = "queue"  # hold the work and try again later
+
+
+class Degradation(Frozen):
+    mode: DegradationMode = DegradationMode.FALLBACK
+    user_message: str | None = Field(default=None, min_length=1)
+    queue_max_wait_s: float | None = Field(default=None, gt=0)  # queue mode: how long work may wait
+    queue_retry_interval_s: float = Field(default=60.0, gt=0)
+
+
+class DataClass(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    REGULATED = "regulated"
+
+
+class Byok(Frozen):
+    """Bring-your-own-key: keys referenced by environment-variable name, never by value."""
+
+    keys: dict[ProviderSlug, EnvVarName] = Field(default_factory=dict)
+    # "strict": only our own key may serve those providers (its 429s reach us);
+    # "shared_fallback": OpenRouter's shared capacity takes over when our key fails.
+    mode: Literal["strict", "shared_fallback"] = "shared_fallback"
+
+
+class Workflow(Frozen):
+    description: str | None = None
+    data_class: DataClass = DataClass.INTERNAL
+    models: ModelChain
+    provider: ProviderRules = ProviderRules()
+    needs: Needs = Needs()
+    timeouts: Timeouts = Timeouts()
+    retry: Retry = Retry()
+    circuit_breaker: CircuitBreaker = CircuitBreaker()
+    app_fallback: AppFallback = AppFallback()
+    budget: Budget = Budget()
+    degradation: Degradation = Degradation()
+    byok: Byok = Byok()
+
+
+class PolicyFile(Frozen):
+    version: Literal[1] = 1
+    workflows: dict[WorkflowName, Workflow] = Field(min_length=1)

@@ -1,0 +1,429 @@
+"""OpenRouter's endpoint selection as pure code.
+
+Given the models a request names, its ``provider`` preferences and what it sends
+(tools, response_format, max_tokens, prompt size), produce for each model the
+endpoints OpenRouter would try, in order, and every other endpoint with the rule
+that excluded it. ``orcli explain`` shows this plan; the simulator routes by it.
+
+Filters run in a fixed order and each excluded endpoint names the first rule it
+failed. When a model is left with nothing, the stage that emptied it decides
+OpenRouter's 404 message.
+
+Default ordering (no ``order``, no ``sort``) follows the classic documented rule:
+endpoints with an outage in the last 30 s go last; among the rest the first pick
+is random with weight proportional to 1/price². With no random source the plan
+shows the most likely order (cheapest first) and each endpoint's first-pick
+chance.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from orcli.catalog.model import Catalog, Endpoint, Model
+from orcli.policy.model import ProviderRules, SortBy
+
+DOCS_URL = "https://openrouter.ai/docs/provider-routing"
+OUTAGE_WINDOW_S = 30.0
+
+# Parameters that OpenRouter prefers softly even without require_parameters: when some
+# endpoints support them only those are used; when none do the parameter is dropped.
+SOFT_PREFERRED = ("tools", "response_format")
+
+
+class Health(Protocol):
+    """What the router knows about recent endpoint failures."""
+
+    def had_recent_outage(self, model_id: str, endpoint: Endpoint) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RouteRequest:
+    """The routing-relevant part of a chat-completions request."""
+
+    models: tuple[str, ...]  # ``model`` first, then ``models``, de-duplicated
+    provider: ProviderRules = field(default_factory=ProviderRules)
+    parameters: frozenset[str] = frozenset()  # parameters sent: tools, response_format, ...
+    prompt_tokens: int = 0
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    endpoint: Endpoint
+    rule: str  # stable id: only, ignore, tier, data_collection, zdr, quantization, ...
+    detail: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    endpoint: Endpoint
+    reason: str  # why it sits at this place in the order
+    first_pick_chance: float | None = None  # default load balancing only
+
+
+@dataclass(frozen=True)
+class RoutingFailure:
+    """What OpenRouter answers when a model has no eligible endpoint (HTTP 404)."""
+
+    status: int
+    message: str
+    error_type: str
+    excluded_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    model_id: str
+    model: Model | None
+    candidates: tuple[Candidate, ...]
+    excluded: tuple[Exclusion, ...]
+    dropped_parameters: tuple[str, ...] = ()  # soft-preferred params no endpoint supports
+    failure: RoutingFailure | None = None
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    models: tuple[ModelPlan, ...]
+    # Every endpoint to try, in order, across models (partition "model" keeps model order).
+    attempts: tuple[tuple[str, Candidate], ...]
+
+    @property
+    def failure(self) -> RoutingFailure | None:
+        """The error returned when nothing at all is eligible: the last model's (OpenRouter
+        returns the last error)."""
+        if self.attempts:
+            return None
+        for plan in reversed(self.models):
+            if plan.failure is not None:
+                return plan.failure
+        return None
+
+
+def variant_of(model_id: str) -> str | None:
+    return model_id.split(":", 1)[1] if ":" in model_id else None
+
+
+def effective_rules(rules: ProviderRules, model_id: str) -> ProviderRules:
+    """Apply ``:nitro`` (sort by throughput) and ``:floor`` (sort by price) shortcuts."""
+    variant = variant_of(model_id)
+    if variant == "nitro":
+        return rules.model_copy(update={"sort": SortBy.THROUGHPUT})
+    if variant == "floor":
+        return rules.model_copy(update={"sort": SortBy.PRICE})
+    return rules
+
+
+@dataclass(frozen=True)
+class _Stage:
+    rule: str
+    check: Callable[[Endpoint], str | None]  # None = passes; else the exclusion detail
+
+
+def _stages(rules: ProviderRules, request: RouteRequest, model_id: str, model: Model) -> list[_Stage]:
+    variant = variant_of(model_id)
+    named = tuple(rules.order) + tuple(rules.only)
+
+    def tier(ep: Endpoint) -> str | None:
+        if ep.tier == "standard":
+            return None
+        if ep.tier == "priority" and variant == "nitro":
+            return None
+        if ep.tier == "flex" and variant == "floor":
+            return None
+        if any(slug.lower() == ep.tag for slug in named):
+            return None
+        return f"{ep.tier}-tier endpoint: only its own slug '{ep.tag}' or a variant selects it"
+
+    def only(ep: Endpoint) -> str | None:
+        if not rules.only or any(ep.matches(s) for s in rules.only):
+            return None
+        return f"not in provider.only {list(rules.only)}"
+
+    def ignore(ep: Endpoint) -> str | None:
+        hit = next((s for s in rules.ignore if ep.matches(s)), None)
+        return f"provider.ignore lists '{hit}'" if hit else None
+
+    def order_only(ep: Endpoint) -> str | None:
+        # allow_fallbacks: false with an order list: nothing outside the list is tried.
+        if rules.allow_fallbacks or not rules.order or any(ep.matches(s) for s in rules.order):
+            return None
+        return "not in provider.order and allow_fallbacks is false"
+
+    def data_collection(ep: Endpoint) -> str | None:
+        if rules.data_collection == "deny" and ep.data_policy.collects:
+            what = "trains on" if ep.data_policy.training else "retains"
+            return f"{what} prompts; data_collection is deny"
+        return None
+
+    def zdr(ep: Endpoint) -> str | None:
+        return "not a zero-data-retention endpoint; zdr is true" if rules.zdr and not ep.data_policy.zdr else None
+
+    def quantization(ep: Endpoint) -> str | None:
+        if not rules.quantizations:
+            return None
+        q = ep.quantization or "unknown"
+        return None if q in rules.quantizations else f"quantization {q} not in {list(rules.quantizations)}"
+
+    def max_price(ep: Endpoint) -> str | None:
+        ceiling = rules.max_price
+        if ceiling is None:
+            return None
+        checks: list[tuple[str, Decimal | None, Decimal]] = [
+            ("prompt", ceiling.prompt, ep.pricing.per_million("prompt")),
+            ("completion", ceiling.completion, ep.pricing.per_million("completion")),
+            ("request", ceiling.request, ep.pricing.request),
+        ]
+        for name, limit, price in checks:
+            if limit is not None and price > limit:
+                unit = "/request" if name == "request" else "/M tokens"
+                return f"{name} price ${_fmt(price)}{unit} above max_price ${_fmt(limit)}"
+        return None
+
+    def context(ep: Endpoint) -> str | None:
+        needed = request.prompt_tokens + (request.max_tokens or 0)
+        if needed > ep.context_length:
+            return f"context {ep.context_length:,} < {needed:,} tokens needed"
+        return None
+
+    def max_tokens(ep: Endpoint) -> str | None:
+        if request.max_tokens is not None and request.max_tokens > ep.max_completion_tokens:
+            return f"max completion {ep.max_completion_tokens:,} < max_tokens {request.max_tokens:,}"
+        return None
+
+    def required(ep: Endpoint) -> str | None:
+        if not rules.require_parameters:
+            return None
+        missing = sorted(p for p in request.parameters if not ep.supports(p))
+        return f"lacks required parameter(s) {', '.join(missing)}" if missing else None
+
+    return [
+        _Stage("tier", tier),
+        _Stage("only", only),
+        _Stage("ignore", ignore),
+        _Stage("order", order_only),
+        _Stage("data_collection", data_collection),
+        _Stage("zdr", zdr),
+        _Stage("quantization", quantization),
+        _Stage("max_price", max_price),
+        _Stage("context_length", context),
+        _Stage("max_tokens", max_tokens),
+        _Stage("require_parameters", required),
+    ]
+
+
+def _fmt(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def plan_model(
+    model_id: str,
+    catalog: Catalog,
+    rules: ProviderRules,
+    request: RouteRequest,
+    *,
+    health: Health | None = None,
+    rng: random.Random | None = None,
+) -> ModelPlan:
+    model = catalog.get(model_id)
+    if model is None:
+        return ModelPlan(
+            model_id,
+            None,
+            (),
+            (),
+            failure=RoutingFailure(400, f"{model_id} is not a valid model ID", "invalid_request", ()),
+        )
+    rules = effective_rules(rules, model_id)
+    survivors = list(model.endpoints)
+    excluded: list[Exclusion] = []
+    emptied_by: str | None = None
+    for stage in _stages(rules, request, model_id, model):
+        kept: list[Endpoint] = []
+        for ep in survivors:
+            detail = stage.check(ep)
+            if detail is None:
+                kept.append(ep)
+            else:
+                excluded.append(Exclusion(ep, stage.rule, detail))
+        if survivors and not kept:
+            emptied_by = stage.rule
+        survivors = kept
+
+    dropped: list[str] = []
+    if survivors and not rules.require_parameters:
+        for param in SOFT_PREFERRED:
+            if param not in request.parameters:
+                continue
+            supporting = [ep for ep in survivors if ep.supports(param)]
+            if not supporting:
+                dropped.append(param)  # OpenRouter ignores the parameter and keeps the model
+                continue
+            for ep in survivors:
+                if not ep.supports(param):
+                    excluded.append(Exclusion(ep, "soft_preference", f"does not support {param}"))
+            survivors = supporting
+
+    candidates = _order(survivors, rules, model_id, health, rng)
+    if not rules.allow_fallbacks and not rules.order and candidates:
+        for cand in candidates[1:]:
+            excluded.append(
+                Exclusion(cand.endpoint, "allow_fallbacks", "allow_fallbacks is false: only the top-ranked endpoint")
+            )
+        candidates = candidates[:1]
+
+    failure = None
+    if not candidates:
+        failure = _failure(model, rules, request, emptied_by)
+    return ModelPlan(model_id, model, tuple(candidates), tuple(excluded), tuple(dropped), failure)
+
+
+def plan_route(
+    request: RouteRequest,
+    catalog: Catalog,
+    *,
+    health: Health | None = None,
+    rng: random.Random | None = None,
+) -> RoutePlan:
+    plans = tuple(plan_model(m, catalog, request.provider, request, health=health, rng=rng) for m in request.models)
+    spec = request.provider.sort_spec
+    pairs = [(p.model_id, c) for p in plans for c in p.candidates]
+    if spec is not None and spec.partition == "none":
+        key = _sort_key(spec.by)
+        pairs.sort(key=lambda pair: key(pair[1].endpoint))
+    return RoutePlan(plans, tuple(pairs))
+
+
+def _sort_key(by: SortBy) -> Callable[[Endpoint], tuple[float, str]]:
+    if by is SortBy.PRICE:
+        return lambda ep: (float(ep.pricing.blended), ep.tag)
+    if by is SortBy.THROUGHPUT:
+        return lambda ep: (-ep.throughput_last_30m.p50, ep.tag)
+    return lambda ep: (ep.latency_last_30m.p50, ep.tag)
+
+
+def _order(
+    endpoints: Sequence[Endpoint],
+    rules: ProviderRules,
+    model_id: str,
+    health: Health | None,
+    rng: random.Random | None,
+) -> list[Candidate]:
+    remaining = list(endpoints)
+    ordered: list[Candidate] = []
+    for i, slug in enumerate(rules.order):
+        for ep in list(remaining):
+            if ep.matches(slug):
+                ordered.append(Candidate(ep, f"provider.order[{i}] '{slug}'"))
+                remaining.remove(ep)
+    if rules.order and not rules.allow_fallbacks:
+        return ordered
+
+    spec = rules.sort_spec
+    if spec is not None:
+        key = _sort_key(spec.by)
+        for ep in sorted(remaining, key=key):
+            ordered.append(Candidate(ep, f"sort by {spec.by.value}"))
+    else:
+        ordered.extend(_load_balanced(remaining, model_id, health, rng))
+    return _apply_preferences(ordered, rules)
+
+
+def _weight(ep: Endpoint) -> float:
+    price = float(ep.pricing.blended)
+    # Free endpoints would get an infinite weight: give them a floor price of $0.001/M.
+    return 1.0 / max(price, 1e-9) ** 2
+
+
+def _load_balanced(
+    endpoints: Sequence[Endpoint], model_id: str, health: Health | None, rng: random.Random | None
+) -> list[Candidate]:
+    stable = [ep for ep in endpoints if health is None or not health.had_recent_outage(model_id, ep)]
+    unstable = [ep for ep in endpoints if ep not in stable]
+    total = sum(_weight(ep) for ep in stable)
+    chance = {ep.tag: _weight(ep) / total for ep in stable} if total else {}
+    out: list[Candidate] = []
+    pool = sorted(stable, key=lambda ep: (float(ep.pricing.blended), ep.tag))
+    if rng is None:
+        for ep in pool:
+            out.append(Candidate(ep, "load balanced (weight 1/price²)", chance[ep.tag]))
+    else:
+        # Weighted sampling without replacement: each attempt picks among those not yet tried.
+        while pool:
+            weights = [_weight(ep) for ep in pool]
+            pick = rng.choices(range(len(pool)), weights=weights, k=1)[0]
+            ep = pool.pop(pick)
+            out.append(Candidate(ep, "load balanced (weight 1/price²)", chance[ep.tag]))
+    for ep in sorted(unstable, key=lambda ep: (float(ep.pricing.blended), ep.tag)):
+        out.append(Candidate(ep, f"outage in the last {OUTAGE_WINDOW_S:.0f} s: moved last"))
+    return out
+
+
+def _apply_preferences(ordered: list[Candidate], rules: ProviderRules) -> list[Candidate]:
+    """preferred_min_throughput / preferred_max_latency: endpoints missing a cutoff go to the
+    back, never excluded; the order is otherwise kept."""
+    if rules.preferred_min_throughput is None and rules.preferred_max_latency is None:
+        return ordered
+    meets: list[Candidate] = []
+    misses: list[Candidate] = []
+    for cand in ordered:
+        problem = _preference_miss(cand.endpoint, rules)
+        if problem is None:
+            meets.append(cand)
+        else:
+            misses.append(Candidate(cand.endpoint, f"{cand.reason}; moved back: {problem}", cand.first_pick_chance))
+    return meets + misses
+
+
+def _preference_miss(ep: Endpoint, rules: ProviderRules) -> str | None:
+    pref = rules.preferred_min_throughput
+    if pref is not None:
+        cutoffs = {"p50": pref} if isinstance(pref, float | int) else pref.model_dump(exclude_none=True)
+        for pct, limit in cutoffs.items():
+            value = getattr(ep.throughput_last_30m, pct)
+            if value < limit:
+                return f"throughput {pct} {value:g} tok/s < {limit:g}"
+    lat = rules.preferred_max_latency
+    if lat is not None:
+        cutoffs = {"p50": lat} if isinstance(lat, float | int) else lat.model_dump(exclude_none=True)
+        for pct, limit in cutoffs.items():
+            value = getattr(ep.latency_last_30m, pct)
+            if value > limit:
+                return f"latency {pct} {value:g} s > {limit:g}"
+    return None
+
+
+def _failure(model: Model, rules: ProviderRules, request: RouteRequest, emptied_by: str | None) -> RoutingFailure:
+    if emptied_by in ("only", "ignore", "order", "tier"):
+        serving = ", ".join(sorted({ep.provider_slug for ep in model.endpoints}))
+        permits = ", ".join(rules.only or rules.order) or "none"
+        return RoutingFailure(
+            404,
+            f"No allowed providers are available for the selected model. Providers serving "
+            f"{model.id}: {serving}, but your request's provider.only preference permits only: {permits}.",
+            "not_found",
+            ("allowed_providers",),
+        )
+    if emptied_by in ("data_collection", "zdr"):
+        source = "data_policy:zdr" if emptied_by == "zdr" else "data_policy:training"
+        return RoutingFailure(404, "No endpoints found matching your data policy", "not_found", (source,))
+    if emptied_by == "require_parameters" and "tools" in request.parameters:
+        return RoutingFailure(
+            404,
+            f"No endpoints found that support tool use. To learn more about provider routing, visit: {DOCS_URL}",
+            "not_found",
+            ("require_parameters",),
+        )
+    by = emptied_by or "unknown"
+    return RoutingFailure(
+        404,
+        f"No endpoints found for {model.id} that match your request's {by.replace('_', ' ')} constraints. "
+        f"To learn more about provider routing, visit: {DOCS_URL}",
+        "not_found",
+        (by,),
+    )

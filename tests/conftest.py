@@ -1,0 +1,26 @@
+"""Shared fixtures. Tests never touch the network and never see a real key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+_SCRUBBED = (
+    "OPENROUTER_API_KEY",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "ORCLI_OVERRIDES",
+    "ORCLI_CATALOG",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in _SCRUBBED:
+        monkeypatch.delenv(name, raising=False)
+    yield
