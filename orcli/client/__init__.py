@@ -1,0 +1,1 @@
+"""The resilient client: the app-side half of a workflow policy."""
