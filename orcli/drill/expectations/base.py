@@ -1,0 +1,63 @@
+"""What every expectation shares: a spec model and an ``evaluate`` over the drill's records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from orcli.drill.records import DeclaredFault, ExpectationResult, FiredFault, RequestRecord
+from orcli.policy.model import Workflow
+
+MAX_EVIDENCE = 5  # a failure quotes at most this many requests; the count says the rest
+
+
+@dataclass(frozen=True)
+class DrillFacts:
+    """Everything an expectation may look at. Built once, after the traffic has run."""
+
+    requests: Sequence[RequestRecord]
+    workflows: Mapping[str, Workflow]
+    declared_faults: Sequence[DeclaredFault]
+    fired: Sequence[FiredFault]
+    tools_by_kind: Mapping[str, Sequence[Mapping[str, object]]]  # mix entry -> offered tool definitions
+
+
+class Expectation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    workflow: str | None = None  # restrict to one workflow's requests
+
+    @property
+    def kind_name(self) -> str:
+        return str(getattr(self, "kind", type(self).__name__))
+
+    def rows(self, facts: DrillFacts) -> list[RequestRecord]:
+        return [r for r in facts.requests if self.workflow is None or r.workflow == self.workflow]
+
+    def verdict(self, passed: bool, summary: str, evidence: Sequence[str] = ()) -> ExpectationResult:
+        shown = list(evidence[:MAX_EVIDENCE])
+        if len(evidence) > MAX_EVIDENCE:
+            shown.append(f"... and {len(evidence) - MAX_EVIDENCE} more")
+        scope = f" [{self.workflow}]" if self.workflow else ""
+        return ExpectationResult(
+            name=(self.name or self.kind_name) + scope,
+            kind=self.kind_name,
+            passed=passed,
+            summary=summary,
+            evidence=tuple(shown),
+        )
+
+    def evaluate(self, facts: DrillFacts) -> ExpectationResult:
+        raise NotImplementedError
+
+
+def describe(row: RequestRecord) -> str:
+    """One line naming a request and its attempt chain, for evidence."""
+    chain = " -> ".join(
+        f"{a.route} {a.status if a.status is not None else '-'}{'' if a.ok else ' ' + (a.error_class or '')}"
+        for a in row.result.attempts
+    )
+    return f"#{row.index} t={row.at_s:.1f}s {row.workflow} {row.outcome.value}: {chain or 'no attempt'} ({row.reason})"

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from orcli.drill.expectations.base import DrillFacts, Expectation, describe
+from orcli.drill.records import ExpectationResult
+
+FINISHED = {"stop", "tool_calls", "length", "content_filter"}
+
+
+class NoTruncatedSuccess(Expectation):
+    """No request counted as answered carries a cut or unfinished answer."""
+
+    kind: Literal["no_truncated_success"]
+
+    def evaluate(self, facts: DrillFacts) -> ExpectationResult:
+        bad: list[str] = []
+        for row in self.rows(facts):
+            if not row.result.ok or row.result.response is None:
+                continue
+            choices = row.result.response.get("choices") or []
+            reason = choices[0].get("finish_reason") if choices else None
+            if reason not in FINISHED:
+                bad.append(f"{describe(row)}: finish_reason {reason!r}")
+        return self.verdict(not bad, f"{len(bad)} answered request(s) without a proper finish", bad)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from orcli.drill.expectations.base import DrillFacts, Expectation, describe
+from orcli.drill.records import ExpectationResult, Outcome
+
+
+class Outcomes(Expectation):
+    """Bounds on how many requests ended in one outcome (count or share)."""
+
+    kind: Literal["outcomes"]
+    outcome: Outcome
+    min_count: int | None = Field(default=None, ge=0)
+    max_count: int | None = Field(default=None, ge=0)
+    min_share: float | None = Field(default=None, ge=0, le=1)
+    max_share: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Outcomes:
+        if all(v is None for v in (self.min_count, self.max_count, self.min_share, self.max_share)):
+            raise ValueError("give at least one of min_count, max_count, min_share, max_share")
+        return self
+
+    def evaluate(self, facts: DrillFacts) -> ExpectationResult:
+        rows = self.rows(facts)
+        hits = [r for r in rows if r.outcome is self.outcome]
+        n, share = len(hits), (len(hits) / len(rows) if rows else 0.0)
+        problems: list[str] = []
+        if self.min_count is not None and n < self.min_count:
+            problems.append(f"fewer than {self.min_count}")
+        if self.max_count is not None and n > self.max_count:
+            problems.append(f"more than {self.max_count}")
+        if self.min_share is not None and share < self.min_share:
+            problems.append(f"share below {self.min_share:.1%}")
+        if self.max_share is not None and share > self.max_share:
+            problems.append(f"share above {self.max_share:.1%}")
+        others = [] if not problems or self.min_count or self.min_share else [describe(r) for r in hits]
+        summary = f"{n} of {len(rows)} request(s) {self.outcome.value} ({share:.1%})"
+        if problems:
+            summary += ": " + ", ".join(problems)
+        return self.verdict(not problems, summary, others)

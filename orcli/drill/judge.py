@@ -1,0 +1,86 @@
+"""Judge one request: its outcome, and every way its answer broke the policy.
+
+A 200 from a route the policy forbids (provider outside the allowlist or on the
+ignore list, data policy broken, model not in the chain, price above the ceiling,
+wrong quantization) is a violation and the request counts as failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orcli.catalog.model import Catalog, Endpoint
+from orcli.client.ledger import ChatResult
+from orcli.drill.records import Outcome
+from orcli.policy.model import Workflow
+
+
+@dataclass(frozen=True)
+class Judgement:
+    outcome: Outcome
+    reason: str
+    violations: tuple[str, ...] = ()
+    fallback_depth: int = 0
+
+
+def serving_endpoint(catalog: Catalog, model_id: str, provider: str) -> Endpoint | None:
+    model = catalog.get(model_id)
+    if model is None:
+        return None
+    wanted = provider.lower()
+    return next((ep for ep in model.endpoints if ep.provider_name.lower() == wanted or ep.tag == wanted), None)
+
+
+def policy_violations(workflow: Workflow, catalog: Catalog, model_id: str, provider: str) -> list[str]:
+    base_model = model_id.split(":", 1)[0]
+    rules = workflow.provider
+    problems: list[str] = []
+    if base_model not in workflow.models.all:
+        problems.append(f"model {base_model} is not in the workflow's chain")
+    endpoint = serving_endpoint(catalog, base_model, provider)
+    if endpoint is None:
+        problems.append(f"{provider} does not serve {base_model} in the catalog")
+        return problems
+    if rules.only and not any(endpoint.matches(s) for s in rules.only):
+        problems.append(f"provider {endpoint.tag} is outside provider.only {list(rules.only)}")
+    if any(endpoint.matches(s) for s in rules.ignore):
+        problems.append(f"provider {endpoint.tag} is on provider.ignore")
+    if rules.zdr and not endpoint.data_policy.zdr:
+        problems.append(f"{endpoint.tag} is not zero-data-retention but the policy requires zdr")
+    if rules.data_collection == "deny" and endpoint.data_policy.collects:
+        problems.append(f"{endpoint.tag} stores or trains on prompts but data_collection is deny")
+    if rules.quantizations and (endpoint.quantization or "unknown") not in rules.quantizations:
+        problems.append(f"{endpoint.tag} quantization {endpoint.quantization} is not allowed")
+    ceiling = rules.max_price
+    if ceiling is not None:
+        if ceiling.prompt is not None and endpoint.pricing.per_million("prompt") > ceiling.prompt:
+            problems.append(f"{endpoint.tag} prompt price above max_price {ceiling.prompt}/M")
+        if ceiling.completion is not None and endpoint.pricing.per_million("completion") > ceiling.completion:
+            problems.append(f"{endpoint.tag} completion price above max_price {ceiling.completion}/M")
+    return problems
+
+
+def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement:
+    if not result.ok:
+        cls = result.error_class.value if result.error_class else "unknown error"
+        if result.fail_safe_message is not None:
+            return Judgement(Outcome.FAILED_SAFE, f"{cls}: failed safe with the approved message")
+        return Judgement(Outcome.FAILED, f"{cls}: {result.error_message or 'no answer'}")
+
+    model = (result.served_model or "").split(":", 1)[0]
+    provider = result.served_provider or ""
+    violations = tuple(policy_violations(workflow, catalog, model, provider))
+    chain = workflow.models.all
+    depth = chain.index(model) if model in chain else len(chain)
+    if violations:
+        return Judgement(Outcome.FAILED, "answered outside the policy", violations, depth)
+
+    final = result.attempts[-1]
+    earlier_providers = {a.provider for a in result.attempts[:-1] if a.provider is not None}
+    switched_provider = len(final.upstream_hops) > 1 or bool(earlier_providers - {final.provider})
+    if depth == 0 and not switched_provider:
+        retries = len(result.attempts) - 1
+        return Judgement(Outcome.SERVED, "primary route" + (f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""))
+    if depth == 0:
+        return Judgement(Outcome.DEGRADED, f"provider fallback to {provider}", (), depth)
+    return Judgement(Outcome.DEGRADED, f"model fallback to {model} (depth {depth})", (), depth)

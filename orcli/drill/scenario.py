@@ -1,0 +1,162 @@
+"""Scenario files: scripted traffic, a fault timeline and the expectations to check.
+
+Parsed once into frozen models with the same strictness as policy files: unknown
+keys are errors with a did-you-mean, and every error names ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from orcli.drill.expectations import ExpectationSpec
+from orcli.sourcefile import Document, load_document, parse_model
+from orcli.upstream.faults import FaultSpec
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+ToolName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")]
+
+DEFAULT_TOOL_PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "query": {"type": "string"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 50},
+    },
+    "required": ["query"],
+    "additionalProperties": False,
+}
+
+DEFAULT_RESPONSE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "answer": {"type": "string"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        "category": {"type": "string", "enum": ["billing", "technical", "account", "other"]},
+    },
+    "required": ["answer", "category"],
+    "additionalProperties": False,
+}
+
+
+class ToolSpec(Frozen):
+    name: ToolName
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_TOOL_PARAMETERS))
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
+
+class RequestKind(Frozen):
+    """One entry of the traffic mix."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["chat", "tools", "structured", "long_context"] = "chat"
+    weight: float = Field(default=1.0, gt=0)
+    workflow: str | None = None  # default: every workflow of the scenario in turn
+    stream: bool = False
+    prompt_tokens: int = Field(default=200, gt=0, le=2_000_000)
+    max_tokens: int | None = Field(default=None, gt=0)
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: Literal["auto", "required"] | None = None
+    response_schema: dict[str, Any] | None = None
+
+    def offered_tools(self) -> tuple[ToolSpec, ...]:
+        if self.tools or self.kind != "tools":
+            return self.tools
+        return (ToolSpec(name="search_docs", description="Search the knowledge base."),)
+
+    def response_format(self) -> dict[str, Any] | None:
+        if self.kind != "structured" and self.response_schema is None:
+            return None
+        schema = self.response_schema or DEFAULT_RESPONSE_SCHEMA
+        return {"type": "json_schema", "json_schema": {"name": "answer", "strict": True, "schema": schema}}
+
+
+class Traffic(Frozen):
+    requests: int | None = Field(default=None, gt=0, le=1_000_000)
+    duration_s: float | None = Field(default=None, gt=0)
+    rate_per_s: float = Field(default=1.0, gt=0)
+    arrival: Literal["uniform", "poisson"] = "uniform"
+    concurrency: int = Field(default=16, ge=1, le=10_000)
+    mix: tuple[RequestKind, ...] = Field(default=(RequestKind(name="chat"),), min_length=1)
+
+    @model_validator(mode="after")
+    def _count_or_duration(self) -> Traffic:
+        if (self.requests is None) == (self.duration_s is None):
+            raise ValueError("give exactly one of 'requests' or 'duration_s'")
+        names = [k.name for k in self.mix]
+        if len(names) != len(set(names)):
+            raise ValueError("traffic mix entries need distinct names")
+        return self
+
+    @property
+    def count(self) -> int:
+        if self.requests is not None:
+            return self.requests
+        assert self.duration_s is not None
+        return max(1, math.floor(self.duration_s * self.rate_per_s))
+
+
+class Scenario(Frozen):
+    version: Literal[1] = 1
+    name: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    description: str = ""
+    policy: str = Field(min_length=1)  # path, relative to the scenario file
+    workflows: tuple[str, ...] = ()  # default: every workflow in the policy
+    seed: int = 0
+    target: Literal["mock", "live"] = "mock"
+    traffic: Traffic
+    faults: tuple[FaultSpec, ...] = ()
+    overrides: str | None = None  # an overrides file, relative to the scenario file
+    expect: tuple[ExpectationSpec, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    path: str
+    document: Document
+    scenario: Scenario
+
+    def resolve(self, relative: str) -> Path:
+        """A path named in the scenario, relative to the scenario file's folder."""
+        candidate = Path(relative)
+        return candidate if candidate.is_absolute() else Path(self.path).parent / candidate
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    document = load_document(path)
+    if document.data is None:
+        raise document.error((), "empty scenario file: expected 'name:', 'policy:', 'traffic:' and 'expect:'")
+    scenario = parse_model(document, Scenario)
+    return LoadedScenario(document.path, document, scenario)
+
+
+def scenario_files(paths: list[Path]) -> list[Path]:
+    from orcli.errors import InputError
+
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.glob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+            if not files:
+                raise InputError(f"{path}: no scenario files (*.yaml, *.yml) in this folder")
+            found.extend(files)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return found
