@@ -43,6 +43,7 @@ class Attempt:
     wait_before_s: float  # backoff or Retry-After wait before this attempt
     next_hop: str | None  # why another attempt followed: "retry", "fallback to m2", ... None if last
     upstream_hops: tuple[UpstreamHop, ...] = ()
+    retry_after_s: float | None = None  # the wait the upstream asked for (Retry-After / X-RateLimit-Reset)
 
     @property
     def ok(self) -> bool:
