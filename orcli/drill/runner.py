@@ -1,0 +1,221 @@
+"""Run a scenario: traffic through the resilient client against the mock upstream.
+
+On the mock the whole drill runs on a virtual-time event loop (orcli.vtime):
+arrival rates, concurrency, latency and fault windows are exact, and an hour of
+simulated incident takes seconds. The same scenario and seed give equal records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+
+from orcli.catalog.model import Catalog
+from orcli.client import AsyncClient
+from orcli.client.ledger import ChatResult
+from orcli.drill.expectations import DrillFacts
+from orcli.drill.expectations.faults_fired import FaultsFired
+from orcli.drill.judge import judge
+from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
+from orcli.drill.scenario import LoadedScenario
+from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
+from orcli.errors import InputError
+from orcli.policy.load import load_policy
+from orcli.policy.model import DegradationMode, ErrorClass, Workflow
+from orcli.upstream import AsyncSimulatorTransport, Simulator
+from orcli.upstream.faults import FaultSpec
+from orcli.vtime import run_virtual
+
+# A key the mock accepts; it proves the client sends one without any real secret.
+MOCK_API_KEY = "sk-or-mock-drill"
+# Queued work is retried for these classes only: the others will not heal by waiting.
+QUEUE_RETRYABLE = frozenset(
+    {
+        ErrorClass.RATE_LIMIT,
+        ErrorClass.TIMEOUT,
+        ErrorClass.PROVIDER_FAILURE,
+        ErrorClass.INVALID_RESPONSE,
+        ErrorClass.STREAM_TRUNCATED,
+        ErrorClass.MALFORMED_TOOL_CALL,
+        ErrorClass.ROUTING_CONSTRAINT,
+    }
+)
+
+
+@dataclass(frozen=True)
+class DrillInputs:
+    """Everything a run needs, resolved and validated before any request is sent."""
+
+    loaded: LoadedScenario
+    policy_path: str
+    workflows: Mapping[str, Workflow]
+    catalog: Catalog
+    seed: int
+    overrides: tuple[str, ...] = ()
+
+
+def prepare(loaded: LoadedScenario, catalog: Catalog, *, seed: int | None = None) -> DrillInputs:
+    scenario = loaded.scenario
+    policy_path = loaded.resolve(scenario.policy)
+    if not policy_path.exists():
+        raise loaded.document.error(("policy",), f"policy file not found: {policy_path}")
+    policy = load_policy(policy_path)
+    names = scenario.workflows or tuple(policy.policy.workflows)
+    workflows: dict[str, Workflow] = {}
+    for i, name in enumerate(names):
+        if name not in policy.policy.workflows:
+            known = ", ".join(sorted(policy.policy.workflows))
+            raise loaded.document.error(("workflows", i), f"no workflow '{name}' in {policy_path} (has: {known})")
+        workflows[name] = policy.policy.workflows[name]
+    for i, kind in enumerate(scenario.traffic.mix):
+        if kind.workflow is not None and kind.workflow not in workflows:
+            raise loaded.document.error(
+                ("traffic", "mix", i, "workflow"), f"workflow '{kind.workflow}' is not one of this scenario's workflows"
+            )
+    return DrillInputs(loaded, str(policy_path), workflows, catalog, scenario.seed if seed is None else seed)
+
+
+def run_drill(inputs: DrillInputs) -> DrillResult:
+    if inputs.loaded.scenario.target != "mock":
+        raise InputError(f"{inputs.loaded.path}: target '{inputs.loaded.scenario.target}' is not available yet")
+    return run_virtual(_run_mock, inputs)
+
+
+async def _run_mock(inputs: DrillInputs) -> DrillResult:
+    scenario = inputs.loaded.scenario
+    rng = random.Random(inputs.seed)
+    plan = plan_traffic(scenario.traffic, tuple(inputs.workflows), rng)
+    simulator = Simulator(inputs.catalog, faults=scenario.faults, seed=inputs.seed)
+    transport = AsyncSimulatorTransport(simulator)
+    clients = {
+        name: AsyncClient(
+            workflow,
+            api_key=MOCK_API_KEY,
+            transport=transport,
+            seed=inputs.seed * 1000 + i,
+            workflow_name=name,
+            catalog=inputs.catalog,
+        )
+        for i, (name, workflow) in enumerate(inputs.workflows.items())
+    }
+    results: list[tuple[ChatResult, float] | None] = [None] * len(plan)
+    limiter = anyio.CapacityLimiter(scenario.traffic.concurrency)
+    start = anyio.current_time()
+
+    async def send(request: PlannedRequest) -> None:
+        async with limiter:
+            results[request.index] = await _send(clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed)
+
+    async with anyio.create_task_group() as group:
+        for request in plan:
+            delay = start + request.at_s - anyio.current_time()
+            if delay > 0:
+                await anyio.sleep(delay)
+            group.start_soon(send, request)
+    end = anyio.current_time()
+
+    records = tuple(_record(req, res, inputs) for req, res in zip(plan, results, strict=True) if res is not None)
+    declared = tuple(_declared(i, fault) for i, fault in enumerate(scenario.faults))
+    fired = tuple(
+        FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in simulator.firings
+    )
+    facts = DrillFacts(
+        requests=records,
+        workflows=inputs.workflows,
+        declared_faults=declared,
+        fired=fired,
+        tools_by_kind={k.name: tuple(t.wire() for t in k.offered_tools()) for k in scenario.traffic.mix},
+    )
+    specs = list(scenario.expect)
+    if declared and not any(isinstance(s, FaultsFired) for s in specs):
+        specs.append(FaultsFired(kind="faults_fired"))  # a fault that never fired fails the drill
+    return DrillResult(
+        scenario=scenario.name,
+        scenario_path=inputs.loaded.path,
+        description=scenario.description,
+        seed=inputs.seed,
+        target=scenario.target,
+        policy_path=inputs.policy_path,
+        workflows=tuple(inputs.workflows),
+        duration_s=round(end - start, 6),
+        requests=records,
+        declared_faults=declared,
+        fired=fired,
+        expectations=tuple(spec.evaluate(facts) for spec in specs),
+        overrides=inputs.overrides,
+    )
+
+
+async def _send(
+    client: AsyncClient, workflow: Workflow, request: PlannedRequest, seed: int
+) -> tuple[ChatResult, float]:
+    """Send one planned request; returns the result and how long it waited in the queue."""
+    kind = request.kind
+    tools = [t.wire() for t in kind.offered_tools()] or None
+    key = f"drill-{seed}-{request.index}"
+
+    async def once(suffix: str) -> ChatResult:
+        return await client.chat(
+            messages_for(request),
+            tools=tools,
+            tool_choice=kind.tool_choice,
+            response_format=kind.response_format(),
+            stream=kind.stream,
+            max_tokens=kind.max_tokens,
+            idempotency_key=key + suffix,
+        )
+
+    result = await once("")
+    degradation = workflow.degradation
+    if degradation.mode is not DegradationMode.QUEUE or result.ok:
+        return result, 0.0
+    # Queue mode: hold the work and try again until it completes or waited too long.
+    waited = 0.0
+    limit = degradation.queue_max_wait_s or 0.0
+    attempts = list(result.attempts)
+    tries = 1
+    while not result.ok and result.error_class in QUEUE_RETRYABLE and waited + degradation.queue_retry_interval_s <= limit:
+        await anyio.sleep(degradation.queue_retry_interval_s)
+        waited += degradation.queue_retry_interval_s
+        result = await once(f"-q{tries}")
+        tries += 1
+        offset = len(attempts)
+        attempts.extend(dataclasses.replace(a, index=a.index + offset) for a in result.attempts)
+    return dataclasses.replace(result, attempts=tuple(attempts)), waited
+
+
+def _record(request: PlannedRequest, sent: tuple[ChatResult, float], inputs: DrillInputs) -> RequestRecord:
+    result, queued_s = sent
+    verdict = judge(result, inputs.workflows[request.workflow], inputs.catalog)
+    outcome, reason = verdict.outcome, verdict.reason
+    if queued_s > 0 and outcome in (Outcome.SERVED, Outcome.DEGRADED):
+        # The answer came, but only after the work waited in the queue: that is degradation.
+        outcome, reason = Outcome.DEGRADED, f"{reason}, after queueing {queued_s:g}s"
+    return RequestRecord(
+        index=request.index,
+        at_s=request.at_s,
+        workflow=request.workflow,
+        kind=request.kind.name,
+        stream=request.kind.stream,
+        result=result,
+        outcome=outcome,
+        reason=reason,
+        violations=verdict.violations,
+        fallback_depth=verdict.fallback_depth,
+        tools_offered=bool(request.kind.offered_tools()),
+    )
+
+
+def _declared(index: int, fault: FaultSpec) -> DeclaredFault:
+    window = fault.activation_summary() if hasattr(fault, "activation_summary") else "always"
+    start, end = getattr(fault, "start_s", None), getattr(fault, "end_s", None)
+    return DeclaredFault(fault.fault_id(index), fault.kind, fault.target_summary(), window, start, end)
+
+
+def scenario_dir(loaded: LoadedScenario) -> Path:
+    return Path(loaded.path).parent
