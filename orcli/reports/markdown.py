@@ -114,7 +114,7 @@ def _selection(metrics: Sequence[WorkflowMetrics]) -> list[str]:
         served = named or "nothing answered"
         lines.append(
             f"- **{_inline(m.workflow)}**: served by {served}; "
-            f"{m.outcomes[Outcome.DEGRADED.value]} fallbacks; "
+            f"{m.outcomes[Outcome.DEGRADED.value]} of {total} answers from a fallback; "
             f"errors: {errors or 'none'}"
         )
     return lines
