@@ -65,8 +65,19 @@ def _sorted_counts(counter: Counter[str]) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+ALL_WORKFLOWS = "(all)"  # the label of the drill-wide figures
+
+
 def workflow_metrics(workflow: str, records: Iterable[RequestRecord]) -> WorkflowMetrics:
-    rows = [r for r in records if r.workflow == workflow]
+    return _metrics(workflow, [r for r in records if r.workflow == workflow])
+
+
+def drill_metrics(records: Iterable[RequestRecord]) -> WorkflowMetrics:
+    """The same figures over every request of the drill, whatever its workflow."""
+    return _metrics(ALL_WORKFLOWS, list(records))
+
+
+def _metrics(workflow: str, rows: list[RequestRecord]) -> WorkflowMetrics:
     outcomes = Counter(r.outcome.value for r in rows)
     answered = outcomes[Outcome.SERVED.value] + outcomes[Outcome.DEGRADED.value]
     selection: Counter[str] = Counter(r.served_route for r in rows if r.served_route)

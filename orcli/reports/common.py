@@ -1,0 +1,129 @@
+"""Formatting shared by every report format: attempt chains, exact money, outcome order.
+
+Each helper is a pure function of records, so the terminal, JSON, JUnit and Markdown
+reports say the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from orcli.client.ledger import Attempt
+from orcli.drill.records import DrillResult, Outcome, RequestRecord
+from orcli.policy.model import ErrorClass
+
+Report = DrillResult | Sequence[DrillResult]
+"""What a writer is given: one drill (``orcli drill x.yaml``) or a folder run (``orcli drill dir/``)."""
+
+# Worst first: condensed tables and timelines show the outcome a reader must see first.
+SEVERITY: tuple[Outcome, ...] = (Outcome.FAILED, Outcome.FAILED_SAFE, Outcome.DEGRADED, Outcome.SERVED)
+
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.SERVED: "served",
+    Outcome.DEGRADED: "degraded",
+    Outcome.FAILED_SAFE: "failed safe",
+    Outcome.FAILED: "failed",
+}
+
+# The error class an HTTP status implies on its own; any other class is spelled out in the chain.
+_STATUS_CLASS: dict[int, ErrorClass] = {
+    400: ErrorClass.BAD_REQUEST,
+    401: ErrorClass.AUTH,
+    402: ErrorClass.BILLING,
+    408: ErrorClass.TIMEOUT,
+    429: ErrorClass.RATE_LIMIT,
+    500: ErrorClass.PROVIDER_FAILURE,
+    502: ErrorClass.PROVIDER_FAILURE,
+    503: ErrorClass.PROVIDER_FAILURE,
+}
+
+JSON_DECIMAL_PLACES = 10  # enough for per-token prices; more places are kept, never rounded away
+
+
+def as_results(report: Report) -> tuple[DrillResult, ...]:
+    return (report,) if isinstance(report, DrillResult) else tuple(report)
+
+
+def attempt_token(attempt: Attempt) -> str:
+    """How one attempt ended, in a word: ``ok``, the HTTP status, or the failure class.
+
+    A status is enough when it implies the class (429 is a rate limit); a status that
+    can mean several things gets the class too (``400 context_length``). Failures with
+    no response (timeouts, resets) or with a bad 200 body show the class alone.
+    """
+    if attempt.ok:
+        return "ok"
+    name = attempt.error_class.value if attempt.error_class is not None else "error"
+    if attempt.status is None or attempt.status == 200:
+        return name
+    if _STATUS_CLASS.get(attempt.status) is attempt.error_class:
+        return str(attempt.status)
+    return f"{attempt.status} {name}"
+
+
+def attempt_chain(record: RequestRecord) -> str:
+    """``m1@a 429 -> m1@b timeout -> m2@c ok``: every attempt of one request, in order."""
+    attempts = record.result.attempts
+    if not attempts:
+        return "no attempt"
+    return " -> ".join(f"{a.route} {attempt_token(a)}" for a in attempts)
+
+
+def usd_text(amount: Decimal) -> str:
+    """Exact dollars for people: at least two places, every significant digit kept (``$0.000123``)."""
+    plain = _plain_decimal(amount)
+    whole, _, frac = plain.partition(".")
+    return f"${whole}.{frac.ljust(2, '0')}"
+
+
+def decimal_json(amount: Decimal) -> str:
+    """Exact, canonical decimal for JSON: plain notation with at least JSON_DECIMAL_PLACES places.
+
+    Equal values give equal strings (``Decimal("0.10") == Decimal("0.1")``), and no digit is
+    ever rounded away.
+    """
+    plain = _plain_decimal(amount)
+    whole, _, frac = plain.partition(".")
+    return f"{whole}.{frac.ljust(JSON_DECIMAL_PLACES, '0')}"
+
+
+def _plain_decimal(amount: Decimal) -> str:
+    if not amount.is_finite():
+        raise ValueError(f"cost is not a finite amount: {amount}")
+    normal = amount.normalize()
+    if normal.is_zero():
+        return "0"
+    return format(normal, "f")
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def workflow_order(result: DrillResult) -> list[str]:
+    """The scenario's workflows in its order, then any other workflow a request named."""
+    names = list(result.workflows)
+    for record in result.requests:
+        if record.workflow not in names:
+            names.append(record.workflow)
+    return names
+
+
+def outcome_counts(records: Sequence[RequestRecord]) -> dict[Outcome, int]:
+    counts = dict.fromkeys(Outcome, 0)
+    for record in records:
+        counts[record.outcome] += 1
+    return counts
+
+
+def fired_counts(result: DrillResult) -> dict[str, int]:
+    """Firings per declared fault id (zero for a fault that never fired), then undeclared ids."""
+    counts = {f.fault_id: 0 for f in result.declared_faults}
+    for firing in result.fired:
+        counts[firing.fault_id] = counts.get(firing.fault_id, 0) + 1
+    return counts
+
+
+def failed_expectation_count(result: DrillResult) -> int:
+    return sum(not e.passed for e in result.expectations)

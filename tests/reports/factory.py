@@ -1,0 +1,265 @@
+"""Drill records built by hand, the way the runner builds them, for the report tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
+from orcli.drill.records import (
+    DeclaredFault,
+    DrillResult,
+    ExpectationResult,
+    FiredFault,
+    Outcome,
+    RequestRecord,
+)
+from orcli.policy.model import ErrorClass
+
+PRIMARY = "meta-llama/llama-3.1-70b-instruct"
+FALLBACK = "mistralai/mistral-large"
+CODER = "qwen/qwen-2.5-coder-32b-instruct"
+
+
+def attempt(
+    index: int,
+    model: str,
+    provider: str | None,
+    status: int | None,
+    error: ErrorClass | None = None,
+    *,
+    started_at: float = 0.0,
+    latency_s: float = 0.5,
+    cost_usd: str = "0",
+    wait_before_s: float = 0.0,
+    next_hop: str | None = None,
+    retry_after_s: float | None = None,
+    hops: tuple[UpstreamHop, ...] = (),
+) -> Attempt:
+    ok = error is None
+    return Attempt(
+        index=index,
+        model=model,
+        served_model=model if status == 200 else None,
+        provider=provider,
+        status=status,
+        error_class=error,
+        detail="ok" if ok else f"{error.value if error else 'error'} from {provider or 'nobody'}",
+        started_at=started_at,
+        latency_s=latency_s,
+        ttft_s=latency_s / 5 if status == 200 else None,
+        prompt_tokens=120 if status == 200 else 0,
+        completion_tokens=40 if status == 200 else 0,
+        cost_usd=Decimal(cost_usd),
+        wait_before_s=wait_before_s,
+        next_hop=next_hop,
+        upstream_hops=hops,
+        retry_after_s=retry_after_s,
+    )
+
+
+def record(
+    index: int,
+    at_s: float,
+    workflow: str,
+    outcome: Outcome,
+    attempts: tuple[Attempt, ...],
+    *,
+    reason: str = "",
+    violations: tuple[str, ...] = (),
+    fallback_depth: int = 0,
+    tools_offered: bool = False,
+    fail_safe_message: str | None = None,
+    alerts: tuple[str, ...] = (),
+) -> RequestRecord:
+    ok = bool(attempts) and attempts[-1].ok
+    last_error = None if ok or not attempts else attempts[-1].error_class
+    return RequestRecord(
+        index=index,
+        at_s=at_s,
+        workflow=workflow,
+        kind="tool_call" if tools_offered else "chat",
+        stream=False,
+        result=ChatResult(
+            ok=ok,
+            response={"choices": [{"message": {"content": "hello"}}]} if ok else None,
+            error_class=last_error,
+            error_message=None if ok else "upstream failed",
+            attempts=attempts,
+            idempotency_key=f"idem-{index:04d}-do-not-print",
+            alerts=alerts,
+            fail_safe_message=fail_safe_message,
+        ),
+        outcome=outcome,
+        reason=reason or outcome.value,
+        violations=violations,
+        fallback_depth=fallback_depth,
+        tools_offered=tools_offered,
+    )
+
+
+def small_requests(first_cost_usd: str = "0.000123") -> tuple[RequestRecord, ...]:
+    return (
+        record(
+            0,
+            0.0,
+            "support",
+            Outcome.SERVED,
+            (attempt(1, PRIMARY, "DeepInfra", 200, latency_s=0.8, cost_usd=first_cost_usd),),
+        ),
+        record(
+            1,
+            11.0,
+            "support",
+            Outcome.DEGRADED,
+            (
+                attempt(
+                    1,
+                    PRIMARY,
+                    "DeepInfra",
+                    429,
+                    ErrorClass.RATE_LIMIT,
+                    started_at=11.0,
+                    latency_s=0.1,
+                    next_hop="retry",
+                    retry_after_s=2.0,
+                ),
+                attempt(
+                    2,
+                    PRIMARY,
+                    "Together",
+                    None,
+                    ErrorClass.TIMEOUT,
+                    started_at=13.1,
+                    latency_s=10.0,
+                    wait_before_s=2.0,
+                    next_hop="fallback to mistralai/mistral-large",
+                ),
+                attempt(
+                    3,
+                    FALLBACK,
+                    "Groq",
+                    200,
+                    started_at=23.1,
+                    latency_s=1.2345678912,
+                    cost_usd="0.0000045",
+                    hops=(UpstreamHop("Mistral", FALLBACK, 502), UpstreamHop("Groq", FALLBACK, 200)),
+                ),
+            ),
+            reason="served by fallback mistralai/mistral-large",
+            fallback_depth=1,
+        ),
+        record(
+            2,
+            12.5,
+            "support",
+            Outcome.FAILED_SAFE,
+            (
+                attempt(
+                    1, PRIMARY, "DeepInfra", 503, ErrorClass.PROVIDER_FAILURE, started_at=12.5, next_hop="fallback"
+                ),
+                attempt(2, FALLBACK, "Mistral", 400, ErrorClass.CONTEXT_LENGTH, started_at=13.0),
+            ),
+            reason="failed safe with the approved message",
+            fail_safe_message="We cannot answer right now.",
+        ),
+        record(
+            3,
+            15.0,
+            "coding",
+            Outcome.FAILED,
+            (attempt(1, CODER, "Fireworks", 200, ErrorClass.MALFORMED_TOOL_CALL, started_at=15.0, cost_usd="0.1"),),
+            reason="a malformed tool call reached the app",
+            tools_offered=True,
+        ),
+        record(
+            4,
+            16.0,
+            "coding",
+            Outcome.SERVED,
+            (attempt(1, CODER, "Fireworks", 200, started_at=16.0, latency_s=2.0, cost_usd="0.00002"),),
+            tools_offered=True,
+        ),
+        record(5, 20.0, "support", Outcome.FAILED, (), reason="circuit open for every route"),
+    )
+
+
+def small_drill(*, first_cost_usd: str = "0.000123", **changes: Any) -> DrillResult:
+    fields: dict[str, Any] = {
+        "scenario": "provider-outage",
+        "scenario_path": "scenarios/provider-outage.yaml",
+        "description": "DeepInfra goes down for ten seconds",
+        "seed": 7,
+        "target": "mock",
+        "policy_path": "policies/support.yaml",
+        "workflows": ("support", "coding"),
+        "duration_s": 25.0,
+        "requests": small_requests(first_cost_usd),
+        "declared_faults": (
+            DeclaredFault("deepinfra-down", "provider_outage", "provider DeepInfra", "10s-20s", 10.0, 20.0),
+            DeclaredFault("slow-groq", "latency_spike", "provider Groq", "always"),
+        ),
+        "fired": (
+            FiredFault("deepinfra-down", "provider_outage", 11.0, "DeepInfra", PRIMARY),
+            FiredFault("deepinfra-down", "provider_outage", 12.5, "DeepInfra", PRIMARY),
+        ),
+        "expectations": (
+            ExpectationResult("success_rate [support]", "success_rate", True, "success rate 50.0% (required >= 50.0%)"),
+            ExpectationResult(
+                "faults_fired",
+                "faults_fired",
+                False,
+                "fired: deepinfra-down x2, slow-groq x0",
+                ("fault 'slow-groq' never fired",),
+            ),
+            ExpectationResult(
+                "max_attempts",
+                "max_attempts",
+                False,
+                "1 request(s) made more than 2 attempts",
+                ("#1 t=11.0s support degraded: 3 attempts",),
+            ),
+        ),
+        "overrides": ("pin support to DeepInfra until 30s",),
+    }
+    fields.update(changes)
+    return DrillResult(**fields)
+
+
+def large_drill(total: int = 500, failed_every: int = 17, degraded_every: int = 5) -> DrillResult:
+    """``total`` requests one every 0.5 s; every 17th fails, every 5th is degraded (failures win)."""
+    rows = []
+    for i in range(total):
+        at_s = i * 0.5
+        if i % failed_every == 0:
+            outcome = Outcome.FAILED
+            attempts: tuple[Attempt, ...] = (
+                attempt(1, PRIMARY, "DeepInfra", 502, ErrorClass.PROVIDER_FAILURE, started_at=at_s),
+            )
+        elif i % degraded_every == 0:
+            outcome = Outcome.DEGRADED
+            attempts = (
+                attempt(1, PRIMARY, "DeepInfra", 429, ErrorClass.RATE_LIMIT, started_at=at_s, next_hop="fallback"),
+                attempt(2, FALLBACK, "Groq", 200, started_at=at_s + 0.1, cost_usd="0.00001"),
+            )
+        else:
+            outcome = Outcome.SERVED
+            attempts = (attempt(1, PRIMARY, "DeepInfra", 200, started_at=at_s, cost_usd="0.00001"),)
+        rows.append(record(i, at_s, "support", outcome, attempts))
+    return small_drill(
+        scenario="storm",
+        workflows=("support",),
+        requests=tuple(rows),
+        duration_s=total * 0.5,
+        expectations=(ExpectationResult("success_rate", "success_rate", True, "ok"),),
+    )
+
+
+@dataclass(frozen=True)
+class Drills:
+    """The builders, handed to tests by the ``drills`` fixture."""
+
+    small: Callable[..., DrillResult] = small_drill
+    large: Callable[..., DrillResult] = large_drill

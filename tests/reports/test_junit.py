@@ -1,0 +1,71 @@
+"""JUnit XML: a testsuite per scenario, a testcase per expectation, failures with evidence."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from orcli.drill.records import ExpectationResult
+from orcli.reports.junit import to_junit
+
+from .factory import Drills
+
+
+def test_suites_cases_and_counts(drills: Drills) -> None:
+    root = ET.fromstring(to_junit([drills.small(), drills.large(total=40)]))
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("time")) == ("4", "2", "45.000")
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["provider-outage", "storm"]
+    outage = suites[0]
+    assert (outage.get("tests"), outage.get("failures"), outage.get("time")) == ("3", "2", "25.000")
+    cases = outage.findall("testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        ("provider-outage", "success_rate [support]"),
+        ("provider-outage", "faults_fired"),
+        ("provider-outage", "max_attempts"),
+    ]
+    assert cases[0].find("failure") is None
+    failure = cases[1].find("failure")
+    assert failure is not None
+    assert failure.get("message") == "fired: deepinfra-down x2, slow-groq x0"
+    assert failure.get("type") == "faults_fired"
+    assert failure.text == "fault 'slow-groq' never fired"
+    assert suites[1].get("failures") == "0"
+
+
+def test_properties_and_outcome_summary(drills: Drills) -> None:
+    suite = ET.fromstring(to_junit([drills.small()])).find("testsuite")
+    assert suite is not None
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["seed"] == "7"
+    assert properties["policy_path"] == "policies/support.yaml"
+    out = suite.find("system-out")
+    assert out is not None and out.text is not None
+    assert out.text.startswith("6 requests: 2 served, 1 degraded, 1 failed safe, 2 failed")
+
+
+def test_awkward_text_stays_valid_xml(drills: Drills) -> None:
+    odd = ExpectationResult(
+        'cost <"total"> & more',
+        "cost",
+        False,
+        "total $0.2 > $0.1 \x07bell",
+        ("#3 <tool> & \x00nul", "second line"),
+    )
+    text = to_junit([drills.small(expectations=(odd,))])
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    case = ET.fromstring(text).find("testsuite/testcase")
+    assert case is not None
+    assert case.get("name") == 'cost <"total"> & more'
+    failure = case.find("failure")
+    assert failure is not None
+    assert failure.get("message") == "total $0.2 > $0.1 bell"
+    assert failure.text == "#3 <tool> & nul\nsecond line"
+
+
+def test_no_expectations_gives_an_empty_suite(drills: Drills) -> None:
+    root = ET.fromstring(to_junit([drills.small(expectations=())]))
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("0", "0")
+    assert suite.findall("testcase") == []
