@@ -144,3 +144,18 @@ def unknown_targets(candidate: Override, targets: Sequence[PolicyWorkflow], cata
 
 def _in_any_chain(model_id: str, targets: Sequence[PolicyWorkflow]) -> bool:
     return any(model_id in t.workflow.models.all for t in targets)
+
+
+def stranded_workflows(
+    targets: Sequence[PolicyWorkflow], overrides: Sequence[Override], catalog: Catalog, now: datetime
+) -> list[Impact]:
+    """Workflows that route as written but have no eligible endpoint with ``overrides``
+    (those active at ``now``) applied: what ``validate`` reports about the overrides file."""
+    stranded: list[Impact] = []
+    for target in targets:
+        before = route_state(target.name, target.workflow, (), catalog, now)
+        after = route_state(target.name, target.workflow, overrides, catalog, now)
+        impact = Impact(target.source, target.name, before, after)
+        if impact.stranded:
+            stranded.append(impact)
+    return stranded

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orcli.overrides import NoModelLeft, Override, OverrideAction, apply_overrides, new_override
 from orcli.policy.model import ModelChain, ProviderRules, Workflow
@@ -130,3 +132,36 @@ def test_apply_does_not_change_the_written_workflow() -> None:
     resolved = resolve_workflow("chat", WORKFLOW, [make(provider="groq")], T0)
     assert resolved.written is WORKFLOW
     assert WORKFLOW.provider.ignore == ("novita",)
+
+
+CHAIN = ("openai/gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-haiku-4.5", "google/gemini-2.5-flash")
+PROVIDERS = ("groq", "azure", "openai", "together")
+
+
+@given(
+    picks=st.lists(
+        st.one_of(
+            st.sampled_from(CHAIN).map(lambda m: ("model", m)),
+            st.sampled_from(PROVIDERS).map(lambda p: ("provider", p)),
+        ),
+        max_size=8,
+    ),
+    expired=st.sets(st.integers(0, 7)),
+)
+def test_disables_only_ever_narrow_a_workflow(picks: list[tuple[str, str]], expired: set[int]) -> None:
+    written = Workflow(models=ModelChain(primary=CHAIN[0], fallbacks=CHAIN[1:]))
+    overrides = [
+        make(**{kind: value}, expires_at=T0 + timedelta(seconds=1 if i in expired else 3600))  # type: ignore[arg-type]
+        for i, (kind, value) in enumerate(picks)
+    ]
+    now = T0 + timedelta(seconds=10)
+    active = [o for o in overrides if o.is_active(now)]
+    disabled_models = {o.model for o in active if o.model}
+    try:
+        resolved = resolve_workflow("chat", written, overrides, now)
+    except NoModelLeft:
+        assert disabled_models >= set(CHAIN)
+        return
+    assert resolved.workflow.models.all == tuple(m for m in CHAIN if m not in disabled_models)
+    assert set(resolved.workflow.provider.ignore) == {o.provider for o in active if o.provider}
+    assert set(resolved.applied) <= set(active)
