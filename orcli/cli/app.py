@@ -22,10 +22,27 @@ app = typer.Typer(
 )
 catalog_app = typer.Typer(help="Inspect the model/provider catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+route_app = typer.Typer(
+    help="On-call route control: disable or force routes without editing policies.", no_args_is_help=True
+)
+app.add_typer(route_app, name="route")
+preview_app = typer.Typer(
+    help="Show what an override would do to each workflow, before and after, without storing it.",
+    no_args_is_help=True,
+)
+route_app.add_typer(preview_app, name="preview")
 
 CatalogOpt = Annotated[
     Path | None,
     typer.Option("--catalog", envvar="ORCLI_CATALOG", help="Catalog file (default: the embedded one)."),
+]
+OverridesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--overrides",
+        envvar="ORCLI_OVERRIDES",
+        help="Route overrides file (default: .orcli/overrides.yaml here; a missing file means none).",
+    ),
 ]
 WorkflowOpt = Annotated[
     str | None, typer.Option("--workflow", "-w", help="Workflow name (default: every workflow in the file).")
@@ -40,11 +57,12 @@ def compile(
     mode: Annotated[
         str, typer.Option(help="Model fallback via 'openrouter' (models field) or 'client' (app-side chain).")
     ] = "openrouter",
+    overrides: OverridesOpt = None,
 ) -> None:
     """Print the exact OpenRouter request fragment and the client-side settings, as JSON."""
     from orcli.cli import policy_cmds
 
-    policy_cmds.compile_cmd(policy, workflow, mode)
+    policy_cmds.compile_cmd(policy, workflow, mode, overrides)
 
 
 @app.command()
@@ -54,11 +72,12 @@ def explain(
     workflow: WorkflowOpt = None,
     catalog: CatalogOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    overrides: OverridesOpt = None,
 ) -> None:
     """Show every endpoint of each model in the chain: eligible in try order, or excluded and why."""
     from orcli.cli import policy_cmds
 
-    policy_cmds.explain_cmd(policy, workflow, catalog, as_json)
+    policy_cmds.explain_cmd(policy, workflow, catalog, as_json, overrides)
 
 
 @app.command()
@@ -82,6 +101,144 @@ def catalog_show(
     from orcli.cli import catalog_cmds
 
     catalog_cmds.show(model, catalog)
+
+
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required; goes to the audit log).")]
+TtlOpt = Annotated[str | None, typer.Option("--ttl", help="Expire after 90s, 15m, 2h, 1d, ...")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Expire at an ISO 8601 time with zone.")]
+PoliciesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--policy", "-p", help="Policy files or folders to check (default: policies/ if present)."),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Store it even if a workflow is left without a route.")]
+ScopeOpt = Annotated[str | None, typer.Option("--workflow", "-w", help="Only this workflow (default: all).")]
+ProviderOpt = Annotated[str | None, typer.Option("--provider", help="Provider slug, e.g. groq.")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model id, e.g. openai/gpt-4o.")]
+ForcedWorkflowOpt = Annotated[str, typer.Option("--workflow", "-w", help="The workflow to pin.")]
+ForcedModelOpt = Annotated[str, typer.Option("--model", help="The model to pin it to.")]
+NoteOpt = Annotated[str | None, typer.Option("--reason", help="Why (goes to the audit log).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+@route_app.command("disable")
+@guarded
+def route_disable(
+    reason: ReasonOpt,
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    workflow: ScopeOpt = None,
+    ttl: TtlOpt = None,
+    until: UntilOpt = None,
+    policy: PoliciesOpt = None,
+    catalog: CatalogOpt = None,
+    force: ForceOpt = False,
+    overrides: OverridesOpt = None,
+) -> None:
+    """Disable a provider or a model, everywhere or in one workflow."""
+    from orcli.cli import route_cmds
+
+    target = route_cmds.Target.disable(provider, model, workflow, reason, ttl, until)
+    route_cmds.add_cmd(target, overrides, policy, catalog, force)
+
+
+@route_app.command("force")
+@guarded
+def route_force(
+    workflow: ForcedWorkflowOpt,
+    model: ForcedModelOpt,
+    reason: ReasonOpt,
+    provider: ProviderOpt = None,
+    ttl: TtlOpt = None,
+    until: UntilOpt = None,
+    policy: PoliciesOpt = None,
+    catalog: CatalogOpt = None,
+    force: ForceOpt = False,
+    overrides: OverridesOpt = None,
+) -> None:
+    """Pin a workflow to one model (and optionally one provider), with no fallbacks, until it expires."""
+    from orcli.cli import route_cmds
+
+    target = route_cmds.Target.force(workflow, model, provider, reason, ttl, until)
+    route_cmds.add_cmd(target, overrides, policy, catalog, force)
+
+
+@route_app.command("enable")
+@guarded
+def route_enable(
+    override_id: Annotated[str, typer.Argument(metavar="ID", help="The override id, as 'orcli route list' shows.")],
+    reason: NoteOpt = None,
+    overrides: OverridesOpt = None,
+) -> None:
+    """Remove one override: the route it disabled or forced is back to the policy."""
+    from orcli.cli import route_cmds
+
+    route_cmds.enable_cmd(override_id, overrides, reason)
+
+
+@route_app.command("list")
+@guarded
+def route_list(as_json: JsonOpt = False, overrides: OverridesOpt = None) -> None:
+    """List overrides: active ones with their time left, expired ones marked."""
+    from orcli.cli import route_cmds
+
+    route_cmds.list_cmd(overrides, as_json)
+
+
+@route_app.command("clear")
+@guarded
+def route_clear(
+    expired: Annotated[bool, typer.Option("--expired", help="Remove only the expired overrides.")] = False,
+    reason: NoteOpt = None,
+    overrides: OverridesOpt = None,
+) -> None:
+    """Remove every override (or, with --expired, only the expired ones)."""
+    from orcli.cli import route_cmds
+
+    route_cmds.clear_cmd(overrides, expired, reason)
+
+
+@preview_app.command("disable")
+@guarded
+def preview_disable(
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    workflow: ScopeOpt = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why (optional for a preview).")] = "preview",
+    ttl: TtlOpt = None,
+    until: UntilOpt = None,
+    policy: PoliciesOpt = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+    overrides: OverridesOpt = None,
+) -> None:
+    """Preview disabling a provider or a model."""
+    from orcli.cli import route_cmds
+
+    target = route_cmds.Target.disable(provider, model, workflow, reason, ttl, until)
+    route_cmds.preview_cmd(target, overrides, policy, catalog, as_json)
+
+
+@preview_app.command("force")
+@guarded
+def preview_force(
+    workflow: ForcedWorkflowOpt,
+    model: ForcedModelOpt,
+    provider: ProviderOpt = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why (optional for a preview).")] = "preview",
+    ttl: Annotated[str | None, typer.Option("--ttl", help="Expiry (default 1h for a preview).")] = None,
+    until: UntilOpt = None,
+    policy: PoliciesOpt = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+    overrides: OverridesOpt = None,
+) -> None:
+    """Preview pinning a workflow to one model (and optionally one provider)."""
+    from orcli.cli import route_cmds
+
+    if ttl is None and until is None:
+        ttl = "1h"  # the expiry changes nothing in the preview; force overrides just need one
+    target = route_cmds.Target.force(workflow, model, provider, reason, ttl, until)
+    route_cmds.preview_cmd(target, overrides, policy, catalog, as_json)
 
 
 def main() -> None:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from orcli.catalog.load import load_catalog
 from orcli.cli.output import print_json, stdout_console
 from orcli.errors import UsageError
-from orcli.policy.compile import compile_workflow
+from orcli.overrides.store import load_overrides, overrides_path
 from orcli.policy.explain import Explanation, explain_workflow
 from orcli.policy.load import LoadedPolicy, load_policy
 from orcli.policy.model import PolicyFile, Workflow
+from orcli.policy.resolve import ResolvedWorkflow, compile_resolved, override_summary, resolve_workflow
 
 
 def _selected(loaded: LoadedPolicy, name: str | None) -> list[tuple[str, Workflow]]:
@@ -24,25 +27,42 @@ def _selected(loaded: LoadedPolicy, name: str | None) -> list[tuple[str, Workflo
     return list(loaded.policy.workflows.items())
 
 
-def compile_cmd(path: Path, workflow: str | None, mode: str) -> None:
+def _resolved(loaded: LoadedPolicy, name: str | None, overrides: Path | None) -> list[ResolvedWorkflow]:
+    """The selected workflows with the route overrides in force now applied."""
+    now = datetime.now(UTC)
+    in_force = load_overrides(overrides_path(overrides))
+    return [resolve_workflow(n, w, in_force, now) for n, w in _selected(loaded, name)]
+
+
+def compile_cmd(path: Path, workflow: str | None, mode: str, overrides: Path | None = None) -> None:
     if mode not in ("openrouter", "client"):
         raise UsageError(f"--mode: expected 'openrouter' or 'client', got '{mode}'")
     loaded = load_policy(path)
-    compiled = [compile_workflow(n, w, mode) for n, w in _selected(loaded, workflow)]  # type: ignore[arg-type]
+    compiled = [compile_resolved(r, mode) for r in _resolved(loaded, workflow, overrides)]  # type: ignore[arg-type]
     print_json(compiled[0] if workflow is not None else compiled)
 
 
-def explain_cmd(path: Path, workflow: str | None, catalog_path: Path | None, as_json: bool) -> None:
+def explain_cmd(
+    path: Path, workflow: str | None, catalog_path: Path | None, as_json: bool, overrides: Path | None = None
+) -> None:
     catalog = load_catalog(catalog_path)
     loaded = load_policy(path)
-    explanations = [explain_workflow(n, w, catalog) for n, w in _selected(loaded, workflow)]
+    resolved = _resolved(loaded, workflow, overrides)
+    explanations = [explain_workflow(r.name, r.workflow, catalog) for r in resolved]
     if as_json:
-        data = [e.to_json() for e in explanations]
+        data = []
+        for r, e in zip(resolved, explanations, strict=True):
+            item = e.to_json()
+            if r.applied:
+                item["overrides"] = [override_summary(o) for o in r.applied]
+            data.append(item)
         print_json(data[0] if workflow is not None else data)
         return
     console = stdout_console()
-    for explanation in explanations:
+    for r, explanation in zip(resolved, explanations, strict=True):
         render_explanation(explanation, console)
+        for o in r.applied:
+            console.print(f"  [yellow]route override {o.id}[/yellow]: {escape(o.describe())} ({escape(o.reason)})")
 
 
 def render_explanation(explanation: Explanation, console: Console) -> None:
