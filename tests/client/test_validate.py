@@ -5,7 +5,6 @@ from typing import Any
 import pytest
 
 from orcli.client.validate import SchemaCache, check_message
-from orcli.policy.model import ErrorClass
 
 from .fakes import tool_call
 
