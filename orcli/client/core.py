@@ -528,6 +528,8 @@ class RequestRun:
         action = retry.action(cls)
         if cls is ErrorClass.MODERATION and action is Action.RETRY:
             action = Action.FALLBACK  # never the same model again after a moderation block
+        if cls in ALERTING_CLASSES and action is Action.RETRY:
+            action = Action.STOP  # the same key and account would fail the same way: never retry
         if action is Action.STOP:
             self._end(f"{cls.value}: the policy says stop", now, queueable=cls not in _NOT_QUEUEABLE)
             return

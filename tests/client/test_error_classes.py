@@ -23,10 +23,10 @@ def test_bad_request_is_not_repeated() -> None:
     assert result.alerts == ()
 
 
-def test_auth_alerts_and_stops() -> None:
+def test_auth_alerts_and_stops_even_if_the_policy_says_retry() -> None:
     clock = VirtualClock()
     fake = FakeOpenRouter([fail(401, "User not found.")], clock)
-    result = client(fake, clock).chat(HELLO)
+    result = client(fake, clock, workflow(retry={"on": {"auth": "retry"}})).chat(HELLO)
     assert result.error_class is ErrorClass.AUTH and len(fake.bodies) == 1
     assert result.alerts == ("auth: 401: User not found.",)
 
@@ -248,3 +248,33 @@ def test_every_route_failing_ends_with_the_last_class_and_bounded_attempts() -> 
     assert models_sent(fake) == [PRIMARY, PRIMARY, SECOND, SECOND]
     assert result.stop_reason == "max_attempts (4) used"
     assert result.retries == 2 and result.fallbacks == 1
+
+
+def test_queue_mode_holds_failed_work_and_tries_the_whole_chain_again() -> None:
+    clock = VirtualClock()
+
+    def upstream(body: dict[str, object]) -> Reply:
+        return fail(503, "overloaded") if clock.now() < 100 else ok(model=str(body["model"]))
+
+    fake = FakeOpenRouter(upstream, clock)
+    wf = workflow(
+        models={"primary": PRIMARY, "fallbacks": [SECOND]},
+        degradation={"mode": "queue", "queue_max_wait_s": 300, "queue_retry_interval_s": 60},
+    )
+    result = client(fake, clock, wf).chat(HELLO)
+    assert result.ok and result.served_model == PRIMARY
+    assert [a.started_at for a in result.attempts] == [0, 0, 60, 60, 120]
+    assert result.attempts[1].next_hop == (
+        "queued after 'no fallback left after provider_failure': whole chain again in 60 s"
+    )
+
+
+def test_queue_mode_gives_up_when_the_queue_window_ends() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter(lambda body: fail(503, "overloaded"), clock)
+    wf = workflow(
+        models={"primary": PRIMARY},
+        degradation={"mode": "queue", "queue_max_wait_s": 150, "queue_retry_interval_s": 60},
+    )
+    result = client(fake, clock, wf).chat(HELLO)
+    assert not result.ok and [a.started_at for a in result.attempts] == [0, 60, 120]

@@ -13,6 +13,7 @@ from orcli.client.keys import ApiKey, redact
 from orcli.client.sync_client import Client
 from orcli.clock import VirtualClock
 from orcli.errors import UsageError
+from orcli.policy.model import ErrorClass
 
 from .fakes import FakeOpenRouter, Reply, completion, fail, ok, tool_call
 from .helpers import CANARY_KEY, GATEWAY, HELLO, client, workflow
@@ -25,23 +26,25 @@ def test_canary_key_is_sent_but_appears_in_no_record_repr_error_or_log(
     monkeypatch.setenv("OPENROUTER_API_KEY", CANARY_KEY)
     clock = VirtualClock()
     script = [
-        # A gateway that echoes the rejected key, as some do.
-        fail(401, f"Incorrect API key provided: {CANARY_KEY}"),
+        # Gateways that echo the key they saw, as some do.
         fail(429, f"rate limited for key {CANARY_KEY[:-4]}…", {"Retry-After": "1"}),
         Reply(exception=httpx.ConnectError),
         Reply(200, {"error": {"code": 502, "message": f"Bearer {CANARY_KEY} failed upstream"}}),
         ok(),
+        fail(401, f"Incorrect API key provided: {CANARY_KEY}"),
     ]
     fake = FakeOpenRouter(script, clock)
-    wf = workflow(
-        retry={"max_attempts": 5, "max_attempts_per_route": 5, "on": {"auth": "retry", "provider_failure": "retry"}}
-    )
+    wf = workflow(retry={"max_attempts": 5, "max_attempts_per_route": 5, "on": {"provider_failure": "retry"}})
     c = Client(wf, base_url=GATEWAY, transport=fake.transport(), clock=clock)  # key from the environment
+    served = c.chat(HELLO)
     result = c.chat(HELLO)
+    assert served.ok and result.error_class is ErrorClass.AUTH
     assert all(r.headers["authorization"] == f"Bearer {CANARY_KEY}" for r in fake.requests)
 
-    outputs = [repr(result), str(result), repr(asdict(result)), repr(c), str(c), caplog.text]
-    outputs += [a.detail for a in result.attempts] + list(result.alerts)
+    outputs = [repr(c), str(c), caplog.text]
+    for record in (served, result):
+        outputs += [repr(record), str(record), repr(asdict(record)), str(record.error_message)]
+        outputs += [a.detail for a in record.attempts] + list(record.alerts)
     try:
         Client(wf, api_key=CANARY_KEY, base_url="not a url")
     except UsageError as exc:
@@ -49,7 +52,7 @@ def test_canary_key_is_sent_but_appears_in_no_record_repr_error_or_log(
     joined = "\n".join(outputs)
     assert CANARY_KEY not in joined
     assert CANARY_KEY[8:-4] not in joined  # nor most of it
-    assert "[redacted]" in result.attempts[0].detail
+    assert "[redacted]" in result.attempts[0].detail and "[redacted]" in served.attempts[2].detail
 
 
 def test_api_key_wrapper_masks_itself() -> None:
