@@ -57,6 +57,7 @@ class AsyncClient:
             wall_now=wall_now,
         )
         self._engine = Engine(settings, seed)
+        self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
         self._http = httpx.AsyncClient(transport=transport, timeout=None, follow_redirects=False)
 
     @classmethod
@@ -122,7 +123,7 @@ class AsyncClient:
     async def _send(self, plan: AttemptPlan) -> wire.Outcome:
         request = self._http.build_request(
             "POST",
-            self._engine.settings.chat_url,
+            self._url,
             json=plan.body,
             headers=plan.headers,
             extensions={"timeout": plan.timeout()},

@@ -62,6 +62,7 @@ class Client:
             wall_now=wall_now,
         )
         self._engine = Engine(settings, seed)
+        self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
         self._clock: Clock = clock or SystemClock()
         # No default headers: the key is added per request and never stored on the httpx client.
         self._http = httpx.Client(transport=transport, timeout=None, follow_redirects=False)
@@ -135,7 +136,7 @@ class Client:
         clock = self._clock
         request = self._http.build_request(
             "POST",
-            self._engine.settings.chat_url,
+            self._url,
             json=plan.body,
             headers=plan.headers,
             extensions={"timeout": plan.timeout()},
