@@ -559,6 +559,12 @@ class RequestRun:
 
     def _fall_back(self, plan: AttemptPlan, failure: Failure, served_model: str | None, note: str, now: float) -> None:
         failed = self._blamed(plan, failure, served_model)
+        if served_model is not None and self.engine.settings.mode == "openrouter":
+            # OpenRouter only moves down ``models`` after an error: every model sent ahead
+            # of the one that answered has already failed for this request.
+            entry = self._chain_entry(served_model)
+            if entry in plan.models:
+                failed = [*plan.models[: plan.models.index(entry)], *failed]
         remaining = [m for m in self.progress.remaining if m not in failed]
         catalog = self.engine.settings.catalog
         if failure.error_class is ErrorClass.CONTEXT_LENGTH and catalog is not None:

@@ -149,8 +149,9 @@ class Client:
         try:
             headers_at = clock.now()
             if headers_at > plan.limit_at:
+                # A real transport would have timed out before these headers: record no response.
                 failure = wire.late_failure(plan.limit_at - plan.started_at, "response")
-                return wire.Outcome(status, None, failure, headers_at, None)
+                return wire.Outcome(None, None, failure, headers_at, None)
             if not (plan.stream and status < 300 and wire.is_event_stream(response.headers.get("content-type"))):
                 raw = response.read()
                 ended = clock.now()

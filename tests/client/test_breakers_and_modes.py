@@ -153,3 +153,31 @@ def test_openrouter_trail_showing_the_primary_down_removes_it_from_the_next_wind
     c.chat(HELLO)
     c.chat(HELLO)
     assert (fake.bodies[1]["model"], fake.bodies[1]["models"]) == (SECOND, [THIRD])
+
+
+def test_a_bad_answer_from_a_fallback_model_moves_past_it_and_everything_before_it() -> None:
+    clock = VirtualClock()
+    fourth = "deepseek/deepseek-chat-v3"
+    filtered = Reply(200, completion("[removed]", model=SECOND, provider="Anthropic", finish_reason="content_filter"))
+    fake = openrouter_fake([filtered, ok(model=fourth)], clock)
+    wf = workflow(models={"primary": PRIMARY, "fallbacks": [SECOND, THIRD, fourth]})
+    result = Client(wf, api_key=CANARY_KEY, transport=fake.transport(), clock=clock).chat(HELLO)
+    assert result.attempts[0].error_class is ErrorClass.MODERATION
+    assert result.attempts[0].served_model == SECOND
+    assert (fake.bodies[1]["model"], fake.bodies[1]["models"]) == (THIRD, [fourth])
+    assert result.ok and result.fallback_depth == 3
+
+
+def test_from_policy_reads_the_workflow_by_name(tmp_path: Any) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "workflows:\n  support:\n    models: {primary: openai/gpt-4o-mini, fallbacks: [anthropic/claude-haiku-4.5]}\n"
+        "    app_fallback: {mode: client}\n"
+    )
+    clock = VirtualClock()
+    fake = openrouter_fake([ok()], clock)
+    c = Client.from_policy(path, "support", api_key=CANARY_KEY, transport=fake.transport(), clock=clock)
+    assert c.fallback_mode == "client"  # the policy's mode wins over the transport's routing
+    result = c.chat(HELLO)
+    assert result.workflow == "support" and result.chain == (PRIMARY, SECOND)
+    assert "models" not in fake.bodies[0]
