@@ -285,6 +285,10 @@ class RequestRun:
         for model in models:
             if engine.breakers.state(model_key(model), now) is BreakerState.HALF_OPEN:
                 probes.append(model_key(model))
+        for key in engine.breakers.open_keys(now):
+            model, sep, _ = key.partition("@")
+            if sep and model in models and engine.breakers.state(key, now) is BreakerState.HALF_OPEN:
+                probes.append(key)  # a half-open provider is not ignored: this request probes it
         for key in probes:
             engine.breakers.sending(key, now)
         engine.spend.reserve(reserved)
