@@ -1,3 +1,26 @@
 """orcli: workflow routing policy as code for OpenRouter apps, tested by chaos drills."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from orcli.client.async_client import AsyncClient
+    from orcli.client.sync_client import Client
+
+__all__ = ["AsyncClient", "Client", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `import orcli` (and the CLI's start-up) must not import httpx or jsonschema.
+    if name == "Client":
+        from orcli.client.sync_client import Client
+
+        return Client
+    if name == "AsyncClient":
+        from orcli.client.async_client import AsyncClient
+
+        return AsyncClient
+    raise AttributeError(f"module 'orcli' has no attribute {name!r}")

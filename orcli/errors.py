@@ -5,6 +5,7 @@
     ├── InputError                  exit 2  a file the user wrote is wrong
     │   └── SourceError                     ... at a known file:line:col and field
     ├── CheckFailed                 exit 1  a policy lint error or a failed drill expectation
+    │   └── BudgetExceeded                  a call refused before sending: it could break a spending cap
     └── UpstreamError               exit 3  an upstream call failed in a way the caller must see
         (the resilient client classifies upstream failures itself; see orcli.client)
 
@@ -16,6 +17,7 @@ an API key: messages are built from file names, fields and upstream metadata onl
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import IntEnum
 from pathlib import Path
 
@@ -86,3 +88,17 @@ class UpstreamError(OrcliError):
     """An upstream (mock or live) could not be used at all, e.g. unreachable."""
 
     exit_code = ExitCode.INTERNAL
+
+
+class BudgetExceeded(CheckFailed):
+    """The client refused to send a request whose worst-case cost would break a cap.
+
+    ``scope`` is ``"request"`` (the workflow's per-request cap) or ``"client"`` (the cap
+    over the client's lifetime). Nothing was sent for the refused attempt.
+    """
+
+    def __init__(self, message: str, *, scope: str, estimate_usd: Decimal, cap_usd: Decimal) -> None:
+        super().__init__(message)
+        self.scope = scope
+        self.estimate_usd = estimate_usd
+        self.cap_usd = cap_usd

@@ -43,7 +43,11 @@ class Attempt:
     wait_before_s: float  # backoff or Retry-After wait before this attempt
     next_hop: str | None  # why another attempt followed: "retry", "fallback to m2", ... None if last
     upstream_hops: tuple[UpstreamHop, ...] = ()
-    retry_after_s: float | None = None  # the wait the upstream asked for (Retry-After / X-RateLimit-Reset)
+    models: tuple[str, ...] = ()  # every model the request named, in order (``model`` then ``models``)
+    stream: bool = False
+    retry_after_s: float | None = None  # the wait this attempt's response asked for, if any
+    ignored_providers: tuple[str, ...] = ()  # slugs added to provider.ignore by open breakers
+    generation_id: str | None = None  # the response ``id`` (``gen-...``), for /generation look-ups
 
     @property
     def ok(self) -> bool:
@@ -52,6 +56,21 @@ class Attempt:
     @property
     def route(self) -> str:
         return f"{self.served_model or self.model}@{self.provider or '?'}"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A validated tool call, ready for the app to execute.
+
+    ``idempotency_key`` is the request's key plus the call's position: stable across the
+    retries and fallbacks of one logical request, so an app that records it before a
+    side effect never performs that effect twice.
+    """
+
+    id: str | None
+    name: str
+    arguments: dict[str, Any]
+    idempotency_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +85,30 @@ class ChatResult:
     idempotency_key: str
     alerts: tuple[str, ...] = ()  # operator alerts raised (auth, billing, budget)
     fail_safe_message: str | None = None  # the workflow's user-facing message when it failed safe
+    tool_calls: tuple[ToolCall, ...] = ()  # validated, with their idempotency keys
+    workflow: str = "default"
+    chain: tuple[str, ...] = ()  # the workflow's models in order: primary first
+    fallback_mode: str = "openrouter"  # "openrouter" (models field) or "client" (walked by the client)
+    stop_reason: str | None = None  # why the client stopped: "served", "action stop", "deadline", ...
+
+    @property
+    def fallback_depth(self) -> int | None:
+        """Position in the chain of the model that served (0 = primary); None when unserved or unknown."""
+        served = self.served_model
+        if served is None:
+            return None
+        for i, model in enumerate(self.chain):
+            if served == model or served.split(":", 1)[0] == model.split(":", 1)[0]:
+                return i
+        return None
+
+    @property
+    def retries(self) -> int:
+        return sum(1 for a in self.attempts if a.next_hop is not None and a.next_hop.startswith("retry"))
+
+    @property
+    def fallbacks(self) -> int:
+        return sum(1 for a in self.attempts if a.next_hop is not None and a.next_hop.startswith("fallback"))
 
     @property
     def served_model(self) -> str | None:

@@ -1,0 +1,104 @@
+"""Circuit breakers: stop sending to a route that keeps failing, probe it after a pause.
+
+One breaker per key; the client keeps one per model (``"m"``) and one per model and
+provider (``"m@Provider"``). A breaker opens after ``failure_threshold`` consecutive
+failures, lets exactly one probe through once ``cool_down_s`` has passed (half-open),
+closes when the probe succeeds and opens again, for a fresh cool-down, when it fails.
+Time is whatever clock the caller passes in, so the state machine is pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orcli.policy.model import CircuitBreaker, ErrorClass
+
+# Failures that say something about the route's health. Request and account problems
+# (bad request, auth, billing, moderation, context length, routing constraints) do not.
+HEALTH_CLASSES = frozenset(
+    {
+        ErrorClass.RATE_LIMIT,
+        ErrorClass.TIMEOUT,
+        ErrorClass.PROVIDER_FAILURE,
+        ErrorClass.INVALID_RESPONSE,
+        ErrorClass.MALFORMED_TOOL_CALL,
+        ErrorClass.STREAM_TRUNCATED,
+    }
+)
+
+
+class BreakerState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+@dataclass(slots=True)
+class _Breaker:
+    failures: int = 0
+    opened_at: float | None = None
+    probing: bool = False
+
+
+class Breakers:
+    def __init__(self, policy: CircuitBreaker) -> None:
+        self.policy = policy
+        self._by_key: dict[str, _Breaker] = {}
+
+    def state(self, key: str, now: float) -> BreakerState:
+        breaker = self._by_key.get(key)
+        if breaker is None or breaker.opened_at is None:
+            return BreakerState.CLOSED
+        if now - breaker.opened_at >= self.policy.cool_down_s:
+            return BreakerState.HALF_OPEN
+        return BreakerState.OPEN
+
+    def allows(self, key: str, now: float) -> bool:
+        """May a request use this route now? Half-open admits one probe at a time."""
+        if not self.policy.enabled:
+            return True
+        state = self.state(key, now)
+        if state is BreakerState.CLOSED:
+            return True
+        if state is BreakerState.HALF_OPEN:
+            return not self._by_key[key].probing
+        return False
+
+    def sending(self, key: str, now: float) -> None:
+        """A request is going to this route: if half-open, it is the probe."""
+        if self.policy.enabled and self.state(key, now) is BreakerState.HALF_OPEN:
+            self._by_key[key].probing = True
+
+    def success(self, key: str) -> None:
+        breaker = self._by_key.get(key)
+        if breaker is not None:
+            breaker.failures = 0
+            breaker.opened_at = None
+            breaker.probing = False
+
+    def failure(self, key: str, now: float) -> None:
+        if not self.policy.enabled:
+            return
+        breaker = self._by_key.setdefault(key, _Breaker())
+        breaker.failures += 1
+        if breaker.probing or breaker.failures >= self.policy.failure_threshold:
+            breaker.opened_at = now  # a failed probe restarts the cool-down
+            breaker.probing = False
+
+    def release(self, key: str) -> None:
+        """The probe ended without a verdict on the route (e.g. a bad request): let another through."""
+        breaker = self._by_key.get(key)
+        if breaker is not None:
+            breaker.probing = False
+
+    def open_keys(self, now: float) -> list[str]:
+        return sorted(k for k in self._by_key if self.state(k, now) is not BreakerState.CLOSED)
+
+
+def model_key(model: str) -> str:
+    return model
+
+
+def route_key(model: str, provider: str) -> str:
+    return f"{model}@{provider}"

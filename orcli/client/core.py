@@ -1,0 +1,637 @@
+"""The decisions of the resilient client, shared by the sync and async loops.
+
+An :class:`Engine` holds what lives as long as a client: the seeded RNG, the circuit
+breakers, the spend so far, compiled schemas and prices. Each logical request is a
+:class:`RequestRun`, a small state machine the I/O loop drives::
+
+    run = engine.start(now, messages, ...)
+    while not run.finished:
+        sleep(run.wait_before_next(now))      # backoff, Retry-After, queue interval
+        plan = run.plan(now)                  # None: nothing to send now (or raises BudgetExceeded)
+        if plan is None:
+            continue
+        outcome = send(plan)                  # the only I/O, in the sync or async client
+        run.record(plan, outcome)             # classify, validate, breakers, decide
+    return run.result()
+
+What happens after a failed attempt depends on its class and ``workflow.retry.action``:
+``retry`` sends the same route again after a backoff (or the Retry-After hint, never
+less) while ``max_attempts_per_route`` allows, then falls back; ``fallback`` moves to the
+next model at once; ``stop`` ends the request. Every path is bounded by
+``retry.max_attempts`` and the total deadline. A route is the model the client names
+(client mode) or the window of up to four models it sends as ``model`` + ``models``
+(OpenRouter mode). A model that failed by falling back is never named again in the same
+request, which is what moderation requires ("never the same model again").
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from orcli.catalog.model import Catalog
+from orcli.client import wire
+from orcli.client.backoff import backoff_s
+from orcli.client.breaker import HEALTH_CLASSES, Breakers, BreakerState, model_key, route_key
+from orcli.client.budget import PriceBook, Spend, estimate_prompt_tokens, usd
+from orcli.client.classify import Failure
+from orcli.client.keys import ApiKey, redact
+from orcli.client.ledger import Attempt, ChatResult, ToolCall
+from orcli.client.stream import StreamWatch
+from orcli.client.validate import SchemaCache, check_message
+from orcli.errors import BudgetExceeded
+from orcli.policy.compile import MAX_MODELS_FIELD, FallbackMode, chat_fragment
+from orcli.policy.model import ALERTING_CLASSES, Action, DegradationMode, ErrorClass, Workflow
+
+FallbackChoice = Literal["auto", "openrouter", "client"]
+DEFAULT_FAIL_SAFE_MESSAGE = "This feature is unavailable right now. Please try again in a few minutes."
+# Classes that waiting in a queue cannot cure: the request or the account must change.
+_NOT_QUEUEABLE = frozenset({ErrorClass.BAD_REQUEST, ErrorClass.AUTH, ErrorClass.BILLING})
+
+
+def resolve_mode(requested: FallbackChoice, base_url: str, transport: object | None) -> FallbackMode:
+    """``auto``: OpenRouter's ``models`` for openrouter.ai (or a transport that says it routes
+    like OpenRouter, such as the simulator's), the client's own chain for anything else."""
+    if requested != "auto":
+        return requested
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "openrouter.ai" or host.endswith(".openrouter.ai"):
+        return "openrouter"
+    if getattr(transport, "openrouter_compatible", False) is True:
+        return "openrouter"
+    return "client"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a client was configured with, fixed at construction."""
+
+    workflow: Workflow
+    workflow_name: str
+    mode: FallbackMode
+    chat_url: str
+    key: ApiKey | None
+    app_url: str | None
+    app_title: str | None
+    catalog: Catalog | None
+    wall_now: Callable[[], float]  # epoch seconds, only to read HTTP-date Retry-After hints
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptPlan:
+    """One request about to be sent."""
+
+    index: int
+    models: tuple[str, ...]
+    body: dict[str, Any]
+    headers: dict[str, str]
+    stream: bool
+    started_at: float
+    limit_at: float  # this attempt's deadline: attempt_s, capped by the total deadline
+    connect_s: float
+    first_token_s: float | None
+    idle_s: float | None
+    wait_before_s: float
+    ignored: tuple[str, ...]
+    reserved_usd: Decimal
+    probes: tuple[str, ...]  # half-open breaker keys this attempt probes
+
+    def timeout(self) -> dict[str, float]:
+        """httpx's per-request timeout extension. Streams read chunk by chunk, so their read
+        timeout is the longer of the first-token and idle limits; the finer checks run per line."""
+        limit = max(0.001, self.limit_at - self.started_at)
+        read = limit
+        if self.stream:
+            parts = [p for p in (self.first_token_s, self.idle_s) if p is not None]
+            if parts:
+                read = min(limit, max(parts))
+        return {"connect": min(self.connect_s, limit), "read": read, "write": limit, "pool": limit}
+
+    def watch(self) -> StreamWatch:
+        return StreamWatch(self.started_at, self.first_token_s, self.idle_s, self.limit_at)
+
+
+class Engine:
+    """Lifetime state of one client: RNG, breakers, spend, Retry-After memory, caches."""
+
+    def __init__(self, settings: Settings, seed: int) -> None:
+        self.settings = settings
+        self.rng = random.Random(seed)
+        self.breakers = Breakers(settings.workflow.circuit_breaker)
+        self.spend = Spend()
+        self.schemas = SchemaCache()
+        self.prices = PriceBook(settings.catalog, settings.workflow.provider, settings.workflow.needs.parameters)
+        self.fragment = chat_fragment(settings.workflow, settings.mode)
+        self.not_before: dict[str, float] = {}  # model -> clock time its Retry-After ends
+        self._slugs: dict[tuple[str, str], str] = {}
+
+    def new_idempotency_key(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def provider_slug(self, model: str, display_name: str) -> str:
+        """The routing slug for a provider display name (``provider.ignore`` takes slugs)."""
+        cache_key = (model, display_name)
+        if cache_key not in self._slugs:
+            slug = display_name.lower().replace(" ", "-")
+            entry = self.settings.catalog.get(model) if self.settings.catalog else None
+            for ep in entry.endpoints if entry else ():
+                if ep.provider_name == display_name:
+                    slug = ep.provider_slug if ep.tier == "standard" else ep.tag
+                    break
+            self._slugs[cache_key] = slug
+        return self._slugs[cache_key]
+
+    def start(
+        self,
+        now: float,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None,
+        tool_choice: Any,
+        response_format: Mapping[str, Any] | None,
+        stream: bool | None,
+        max_tokens: int | None,
+        idempotency_key: str | None,
+    ) -> RequestRun:
+        return RequestRun(
+            self,
+            now,
+            list(messages),
+            tools=list(tools) if tools else None,
+            tool_choice=tool_choice,
+            response_format=response_format,
+            stream=self.settings.workflow.needs.streaming if stream is None else stream,
+            max_tokens=max_tokens if max_tokens is not None else self.settings.workflow.needs.max_output_tokens,
+            idempotency_key=idempotency_key or self.new_idempotency_key(),
+        )
+
+
+@dataclass(slots=True)
+class _Progress:
+    remaining: list[str]  # models still allowed in this request, chain order
+    route_attempts: int = 0  # attempts on the current route since the last fallback
+    round_attempts: int = 0  # attempts since the request (or its queue round) began
+    pending_wait_s: float = 0.0
+    next_hop: str | None = None
+    alerts: list[str] = field(default_factory=list)
+
+
+class RequestRun:
+    """One logical request: its routes, attempts and the decision after each."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        now: float,
+        messages: list[Mapping[str, Any]],
+        *,
+        tools: list[Mapping[str, Any]] | None,
+        tool_choice: Any,
+        response_format: Mapping[str, Any] | None,
+        stream: bool,
+        max_tokens: int | None,
+        idempotency_key: str,
+    ) -> None:
+        self.engine = engine
+        settings = engine.settings
+        self.workflow = settings.workflow
+        self.messages = messages
+        self.tools = tools
+        self.tool_choice = tool_choice
+        self.response_format = response_format
+        self.stream = stream
+        self.max_tokens = max_tokens
+        self.idempotency_key = idempotency_key
+        self.started_at = now
+        self.deadline_at = now + self.workflow.timeouts.total_s
+        queue_window = self.workflow.degradation.queue_max_wait_s or self.workflow.timeouts.total_s
+        self.queue_end_at = now + queue_window
+        self.chain = self.workflow.models.all
+        self.progress = _Progress(remaining=list(self.chain))
+        self.attempts: list[Attempt] = []
+        self.finished = False
+        self.stop_reason: str | None = None
+        self.last_failure: Failure | None = None
+        self.final_body: dict[str, Any] | None = None
+        self.final_tool_calls: tuple[ToolCall, ...] = ()
+        self._waited_s = 0.0
+        self._prompt_tokens: int | None = None
+        self._headers = wire.headers(
+            settings.key,
+            idempotency_key,
+            app_url=settings.app_url,
+            app_title=settings.app_title,
+            stream=stream,
+            ask_metadata=settings.mode == "openrouter",
+        )
+
+    # -- before an attempt ---------------------------------------------------------------
+
+    def _eligible(self, now: float) -> list[str]:
+        """Remaining models whose breaker admits traffic and whose Retry-After has passed;
+        all remaining models when that would leave none (a breaker never empties the chain)."""
+        breakers, not_before = self.engine.breakers, self.engine.not_before
+        allowed = [
+            m for m in self.progress.remaining if breakers.allows(model_key(m), now) and not_before.get(m, 0.0) <= now
+        ]
+        return allowed or list(self.progress.remaining)
+
+    def wait_before_next(self, now: float) -> float:
+        """Seconds to sleep before the next attempt (0 when none is due or the run ended)."""
+        if self.finished:
+            return 0.0
+        wait = self.progress.pending_wait_s
+        self.progress.pending_wait_s = 0.0
+        eligible = self._eligible(now)
+        if eligible:
+            hinted = self.engine.not_before.get(eligible[0], 0.0) - now
+            if hinted > 0:
+                if hinted > self.workflow.retry.max_retry_after_s:
+                    self._end(f"every remaining route is rate-limited for {hinted:.1f} s more", now)
+                    return 0.0
+                wait = max(wait, hinted)
+        if wait > 0 and now + wait >= self.deadline_at:
+            self._end(
+                f"deadline: the next attempt would start after the {self.workflow.timeouts.total_s:g} s limit", now
+            )
+            return 0.0
+        self._waited_s = wait
+        return wait
+
+    def plan(self, now: float) -> AttemptPlan | None:
+        """The next attempt, or None when there is none to send now (the run ended, or went
+        back to the queue). Raises BudgetExceeded when the very first attempt would break a
+        cap: nothing is sent."""
+        if self.finished:
+            return None
+        if now >= self.deadline_at:
+            self._end("deadline", now)
+            return None
+        engine, settings = self.engine, self.engine.settings
+        eligible = self._eligible(now)
+        size = 1 if settings.mode == "client" else 1 + MAX_MODELS_FIELD
+        models = tuple(eligible[:size])
+        ignored = self._ignored_providers(models, now)
+        reserved = self._check_budget(models, ignored)
+        if reserved is None:
+            return None
+        probes: list[str] = []
+        for model in models:
+            if engine.breakers.state(model_key(model), now) is BreakerState.HALF_OPEN:
+                probes.append(model_key(model))
+        for key in engine.breakers.open_keys(now):
+            model, sep, _ = key.partition("@")
+            if sep and model in models and engine.breakers.state(key, now) is BreakerState.HALF_OPEN:
+                probes.append(key)  # a half-open provider is not ignored: this request probes it
+        for key in probes:
+            engine.breakers.sending(key, now)
+        engine.spend.reserve(reserved)
+        timeouts = self.workflow.timeouts
+        limit_at = min(now + timeouts.attempt_s, self.deadline_at)
+        self.progress.route_attempts += 1
+        self.progress.round_attempts += 1
+        wait, self._waited_s = self._waited_s, 0.0
+        return AttemptPlan(
+            index=len(self.attempts) + 1,
+            models=models,
+            body=wire.body(
+                engine.fragment,
+                models,
+                self.messages,
+                ignored_providers=ignored,
+                tools=self.tools,
+                tool_choice=self.tool_choice,
+                response_format=self.response_format,
+                stream=self.stream,
+                max_tokens=self.max_tokens,
+            ),
+            headers=self._headers,
+            stream=self.stream,
+            started_at=now,
+            limit_at=limit_at,
+            connect_s=timeouts.connect_s,
+            first_token_s=timeouts.first_token_s if self.stream else None,
+            idle_s=timeouts.stream_idle_s if self.stream else None,
+            wait_before_s=wait,
+            ignored=ignored,
+            reserved_usd=reserved,
+            probes=tuple(probes),
+        )
+
+    def _ignored_providers(self, models: Sequence[str], now: float) -> tuple[str, ...]:
+        """Providers whose (model, provider) breaker is open: ``provider.ignore`` for this request.
+        The ignore list is request-wide in OpenRouter, so it applies to every model sent."""
+        breakers = self.engine.breakers
+        slugs: list[str] = []
+        for key in breakers.open_keys(now):
+            model, sep, provider = key.partition("@")
+            if sep and model in models and not breakers.allows(key, now):
+                slug = self.engine.provider_slug(model, provider)
+                if slug not in slugs:
+                    slugs.append(slug)
+        return tuple(slugs)
+
+    def _check_budget(self, models: Sequence[str], ignored: tuple[str, ...]) -> Decimal | None:
+        """The amount to reserve for this attempt, or None after refusing it (mid-request)."""
+        budget = self.workflow.budget
+        per_request, per_client = budget.max_cost_per_request_usd, budget.max_cost_per_run_usd
+        if per_request is None and per_client is None:
+            return Decimal(0)
+        if self._prompt_tokens is None:
+            self._prompt_tokens = estimate_prompt_tokens(self.messages, self.tools)
+        estimate = self.engine.prices.worst_case(models, self._prompt_tokens, self.max_tokens, ignored)
+        amount = estimate.cost_usd or Decimal(0)
+        spent_here = sum((a.cost_usd for a in self.attempts), Decimal(0))
+        spend = self.engine.spend
+        checks = (
+            ("request", per_request, spent_here, "the per-request cap"),
+            ("client", per_client, spend.spent_usd + spend.reserved_usd, "this client's lifetime cap"),
+        )
+        for scope, cap, committed, cap_name in checks:
+            if cap is None:
+                continue
+            if committed + amount > cap or (amount == 0 and committed >= cap):
+                basis = (
+                    f"could cost up to {usd(amount)} (~{estimate.prompt_tokens} prompt + "
+                    f"{estimate.completion_tokens} output tokens at the most expensive eligible endpoint)"
+                    if estimate.cost_usd is not None
+                    else "has no price estimate"
+                )
+                workflow = self.engine.settings.workflow_name
+                message = (
+                    f"budget: workflow '{workflow}' attempt {len(self.attempts) + 1} {basis}; "
+                    f"with {usd(committed)} already committed that exceeds {cap_name} of {usd(cap)}. Nothing was sent."
+                )
+                if not self.attempts:
+                    raise BudgetExceeded(message, scope=scope, estimate_usd=amount, cap_usd=cap)
+                self.progress.alerts.append(message)
+                self._end("budget", None, queueable=False)
+                return None
+        return amount
+
+    # -- after an attempt ----------------------------------------------------------------
+
+    def record(self, plan: AttemptPlan, outcome: wire.Outcome) -> Attempt:
+        engine = self.engine
+        key = engine.settings.key
+        body = outcome.body
+        failure = outcome.failure
+        served_model, provider, generation_id = wire.served(body)
+        if failure is not None:
+            provider = provider or failure.provider
+            served_model = served_model or failure.model
+        prompt_tokens, completion_tokens, cost = wire.usage(body)
+        if cost is None:
+            cost = (
+                engine.prices.actual(served_model or plan.models[0], provider, prompt_tokens, completion_tokens)
+                if prompt_tokens or completion_tokens
+                else Decimal(0)
+            )
+        tool_calls: tuple[ToolCall, ...] = ()
+        if failure is None and body is not None:
+            message = body["choices"][0]["message"]
+            problem = check_message(
+                message,
+                tools=self.tools,
+                tool_choice=self.tool_choice,
+                response_format=self.response_format,
+                schemas=engine.schemas,
+            )
+            if problem is not None:
+                failure = Failure(problem.error_class, problem.detail, outcome.status, provider, served_model)
+            else:
+                tool_calls = self._tool_calls(message)
+        hops = wire.hops(body)
+        self._update_breakers(plan, failure, served_model, provider, hops, outcome.ended_at)
+        engine.spend.settle(plan.reserved_usd, cost)
+        if failure is not None and failure.retry_after_s is not None and self.workflow.retry.honor_retry_after:
+            until = outcome.ended_at + failure.retry_after_s
+            for model in self._blamed(plan, failure, served_model):
+                engine.not_before[model] = max(engine.not_before.get(model, 0.0), until)
+
+        self.progress.next_hop = None
+        if failure is None:
+            self.final_body = body
+            self.final_tool_calls = tool_calls
+            self.last_failure = None
+            self._end("served", outcome.ended_at, queueable=False)
+        else:
+            self.last_failure = failure
+            self._decide(plan, failure, served_model, outcome.ended_at)
+
+        ttft = None if outcome.first_token_at is None else outcome.first_token_at - plan.started_at
+        attempt = Attempt(
+            index=plan.index,
+            model=plan.models[0],
+            served_model=served_model,
+            provider=provider,
+            status=outcome.status,
+            error_class=None if failure is None else failure.error_class,
+            detail="ok" if failure is None else redact(failure.detail, key),
+            started_at=plan.started_at,
+            latency_s=max(0.0, outcome.ended_at - plan.started_at),
+            ttft_s=ttft,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=cost,
+            wait_before_s=plan.wait_before_s,
+            next_hop=self.progress.next_hop,
+            upstream_hops=hops,
+            models=plan.models,
+            stream=plan.stream,
+            retry_after_s=None if failure is None else failure.retry_after_s,
+            ignored_providers=plan.ignored,
+            generation_id=generation_id,
+        )
+        self.attempts.append(attempt)
+        return attempt
+
+    def _tool_calls(self, message: Mapping[str, Any]) -> tuple[ToolCall, ...]:
+        calls = []
+        for i, call in enumerate(message.get("tool_calls") or []):
+            function = call["function"]
+            raw = function.get("arguments")
+            arguments = json.loads(raw) if isinstance(raw, str) and raw.strip() else (raw or {})
+            calls.append(
+                ToolCall(
+                    id=call.get("id") if isinstance(call.get("id"), str) else None,
+                    name=function["name"],
+                    arguments=arguments,
+                    idempotency_key=f"{self.idempotency_key}:{i}",
+                )
+            )
+        return tuple(calls)
+
+    def _blamed(self, plan: AttemptPlan, failure: Failure, served_model: str | None) -> list[str]:
+        """The models a failure counts against."""
+        if served_model is not None:
+            match = self._chain_entry(served_model)
+            return [match] if match else [plan.models[0]]
+        if failure.walked_all and self.engine.settings.mode == "openrouter":
+            return list(plan.models)  # OpenRouter answers with an error only after trying each
+        return [plan.models[0]]
+
+    def _chain_entry(self, model: str) -> str | None:
+        if model in self.chain:
+            return model
+        base = model.split(":", 1)[0]
+        return next((m for m in self.chain if m.split(":", 1)[0] == base), None)
+
+    def _update_breakers(
+        self,
+        plan: AttemptPlan,
+        failure: Failure | None,
+        served_model: str | None,
+        provider: str | None,
+        hops: Sequence[Any],
+        now: float,
+    ) -> None:
+        breakers = self.engine.breakers
+        judged: set[str] = set()
+        # OpenRouter's own failovers: each failed hop counts against its route, and a model
+        # whose every hop failed before another model answered counts as failed too.
+        by_model: dict[str, list[bool]] = {}
+        for hop in hops:
+            failed = hop.status >= 500 or hop.status == 429
+            entry = self._chain_entry(hop.model) or hop.model
+            by_model.setdefault(entry, []).append(failed)
+            if failed:
+                breakers.failure(route_key(entry, hop.provider), now)
+        served_entry = self._chain_entry(served_model) if served_model else None
+        for model, results in by_model.items():
+            if model != served_entry and results and all(results):
+                breakers.failure(model_key(model), now)
+                judged.add(model_key(model))
+        if failure is None:
+            entry = served_entry or plan.models[0]
+            breakers.success(model_key(entry))
+            judged.add(model_key(entry))
+            if provider:
+                breakers.success(route_key(entry, provider))
+        elif failure.error_class in HEALTH_CLASSES:
+            for model in self._blamed(plan, failure, served_model):
+                breakers.failure(model_key(model), now)
+                judged.add(model_key(model))
+                if provider:
+                    breakers.failure(route_key(model, provider), now)
+        for key in plan.probes:
+            if key not in judged:
+                breakers.release(key)
+
+    def _decide(self, plan: AttemptPlan, failure: Failure, served_model: str | None, now: float) -> None:
+        retry = self.workflow.retry
+        cls = failure.error_class
+        if cls in ALERTING_CLASSES:
+            self.progress.alerts.append(f"{cls.value}: {redact(failure.detail, self.engine.settings.key)}")
+        action = retry.action(cls)
+        if cls is ErrorClass.MODERATION and action is Action.RETRY:
+            action = Action.FALLBACK  # never the same model again after a moderation block
+        if cls in ALERTING_CLASSES and action is Action.RETRY:
+            action = Action.STOP  # the same key and account would fail the same way: never retry
+        if action is Action.STOP:
+            self._end(f"{cls.value}: the policy says stop", now, queueable=cls not in _NOT_QUEUEABLE)
+            return
+        if now >= self.deadline_at:
+            self._end("deadline", now)
+            return
+        if self.progress.round_attempts >= retry.max_attempts:
+            self._end(f"max_attempts ({retry.max_attempts}) used", now)
+            return
+        note = ""
+        if action is Action.RETRY and self.progress.route_attempts < retry.max_attempts_per_route:
+            wait = backoff_s(self.progress.route_attempts - 1, retry.backoff, self.engine.rng)
+            hint = failure.retry_after_s if retry.honor_retry_after else None
+            if hint is not None and hint > retry.max_retry_after_s:
+                note = f" (Retry-After {hint:g} s is over max_retry_after_s {retry.max_retry_after_s:g})"
+            else:
+                if hint is not None:
+                    wait = max(wait, hint)
+                if now + wait < self.deadline_at:
+                    self.progress.pending_wait_s = wait
+                    self.progress.next_hop = f"retry in {wait:.3f} s" + (" (Retry-After)" if hint is not None else "")
+                    return
+                note = f" (a {wait:.2f} s wait would pass the deadline)"
+        elif action is Action.RETRY:
+            note = f" (max_attempts_per_route {retry.max_attempts_per_route} used)"
+        self._fall_back(plan, failure, served_model, note, now)
+
+    def _fall_back(self, plan: AttemptPlan, failure: Failure, served_model: str | None, note: str, now: float) -> None:
+        failed = self._blamed(plan, failure, served_model)
+        if served_model is not None and self.engine.settings.mode == "openrouter":
+            # OpenRouter only moves down ``models`` after an error: every model sent ahead
+            # of the one that answered has already failed for this request.
+            entry = self._chain_entry(served_model)
+            if entry in plan.models:
+                failed = [*plan.models[: plan.models.index(entry)], *failed]
+        remaining = [m for m in self.progress.remaining if m not in failed]
+        catalog = self.engine.settings.catalog
+        if failure.error_class is ErrorClass.CONTEXT_LENGTH and catalog is not None:
+            known = [catalog.get(m) for m in failed]
+            contexts = [entry.max_context for entry in known if entry is not None]
+            if contexts:
+                needed = max(contexts)
+
+                def larger(model: str) -> bool:
+                    entry = catalog.get(model)
+                    return entry is None or entry.max_context > needed
+
+                remaining = [m for m in remaining if larger(m)]
+        self.progress.remaining = remaining
+        if not remaining:
+            self._end(f"no fallback left after {failure.error_class.value}{note}", now)
+            return
+        self.progress.route_attempts = 0
+        self.progress.next_hop = f"fallback to {remaining[0]}{note}"
+
+    def _end(self, reason: str, now: float | None, *, queueable: bool = True) -> None:
+        """Finish the request, unless the workflow queues failed work and time remains."""
+        degradation = self.workflow.degradation
+        interval = degradation.queue_retry_interval_s
+        if (
+            queueable
+            and now is not None
+            and degradation.mode is DegradationMode.QUEUE
+            and self.last_failure is not None
+            and self.last_failure.error_class not in _NOT_QUEUEABLE
+            and now + interval < self.queue_end_at
+        ):
+            self.progress = _Progress(remaining=list(self.chain), pending_wait_s=interval, alerts=self.progress.alerts)
+            self.progress.next_hop = f"queued after '{reason}': whole chain again in {interval:g} s"
+            self.deadline_at = min(self.queue_end_at, now + interval + self.workflow.timeouts.total_s)
+            return
+        self.finished = True
+        self.stop_reason = reason
+
+    # -- the answer ------------------------------------------------------------------------
+
+    def result(self) -> ChatResult:
+        settings = self.engine.settings
+        ok = self.final_body is not None and self.last_failure is None
+        failure = None if ok else self.last_failure
+        fail_safe = None
+        if not ok and self.workflow.degradation.mode is DegradationMode.FAIL_SAFE:
+            fail_safe = self.workflow.degradation.user_message or DEFAULT_FAIL_SAFE_MESSAGE
+        error_message = None
+        if not ok:
+            error_message = redact(failure.detail, settings.key) if failure else (self.stop_reason or "no attempt made")
+        return ChatResult(
+            ok=ok,
+            response=self.final_body if ok else None,
+            error_class=failure.error_class if failure else None,
+            error_message=error_message,
+            attempts=tuple(self.attempts),
+            idempotency_key=self.idempotency_key,
+            alerts=tuple(self.progress.alerts),
+            fail_safe_message=fail_safe,
+            tool_calls=self.final_tool_calls if ok else (),
+            workflow=settings.workflow_name,
+            chain=self.chain,
+            fallback_mode=settings.mode,
+            stop_reason=self.stop_reason,
+        )

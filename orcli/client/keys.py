@@ -1,0 +1,65 @@
+"""The API key: held in a wrapper that never prints it, and scrubbed from upstream text.
+
+The key is read once (argument or ``OPENROUTER_API_KEY``) and only :meth:`ApiKey.reveal`
+returns it, for the ``Authorization`` header and nothing else. Any text that came from
+the upstream (error messages, raw provider bodies) passes :func:`redact` before it is
+stored in a record, because some gateways echo the key they rejected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+ENV_VAR = "OPENROUTER_API_KEY"
+_MASK = "[redacted]"
+# Keys of OpenRouter (sk-or-v1-...), OpenAI-style gateways (sk-...) and bearer tokens in echoed headers.
+_KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9_\-.=]{8,})")
+
+
+class ApiKey:
+    """An API key whose repr, str and format never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value.strip()
+
+    def reveal(self) -> str:
+        """The key itself: only for the Authorization header."""
+        return self._value
+
+    @property
+    def label(self) -> str:
+        """A masked label safe to print: the key's family and nothing of its secret part."""
+        return "sk-or-v1-***" if self._value.startswith("sk-or-v1-") else "***"
+
+    def __repr__(self) -> str:
+        return f"ApiKey({self.label!r})"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickling would write the key to wherever the pickle goes: refuse.
+        raise TypeError("an ApiKey cannot be pickled")
+
+
+def resolve_api_key(explicit: str | None) -> ApiKey | None:
+    """The explicit key if given, else ``OPENROUTER_API_KEY``; None when neither is set."""
+    raw = explicit if explicit is not None else os.environ.get(ENV_VAR)
+    if raw is None or not raw.strip():
+        return None
+    return ApiKey(raw)
+
+
+def redact(text: str, key: ApiKey | None) -> str:
+    """``text`` with the key (and anything shaped like a key) replaced by a mask."""
+    if key is not None and key.reveal() and key.reveal() in text:
+        text = text.replace(key.reveal(), _MASK)
+    return _KEYLIKE.sub(_MASK, text) if "sk-" in text or "Bearer" in text else text

@@ -1,0 +1,47 @@
+"""Building a client's :class:`~orcli.client.core.Settings` from constructor arguments (both clients)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from orcli.catalog.model import Catalog
+from orcli.client.core import FallbackChoice, Settings, resolve_mode
+from orcli.client.keys import ENV_VAR, resolve_api_key
+from orcli.errors import UsageError
+from orcli.policy.model import Workflow
+
+
+def build_settings(
+    workflow: Workflow,
+    *,
+    api_key: str | None,
+    base_url: str,
+    transport: object | None,
+    fallback_mode: FallbackChoice | None,
+    workflow_name: str,
+    catalog: Catalog | None,
+    app_url: str | None,
+    app_title: str | None,
+    wall_now: Callable[[], float] | None,
+) -> Settings:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"base_url must be an http(s) URL, got '{base_url}'")
+    key = resolve_api_key(api_key)
+    host = parts.hostname.lower()
+    if key is None and transport is None and (host == "openrouter.ai" or host.endswith(".openrouter.ai")):
+        raise UsageError(f"no OpenRouter API key: set {ENV_VAR} or pass api_key=")
+    mode = resolve_mode(fallback_mode or workflow.app_fallback.mode, base_url, transport)
+    return Settings(
+        workflow=workflow,
+        workflow_name=workflow_name,
+        mode=mode,
+        chat_url=base_url.rstrip("/") + "/chat/completions",
+        key=key,
+        app_url=app_url,
+        app_title=app_title,
+        catalog=catalog,
+        wall_now=wall_now or time.time,
+    )

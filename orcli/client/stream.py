@@ -1,0 +1,252 @@
+"""Server-sent events in, one chat completion out; and the clocks a stream must beat.
+
+:class:`SseAssembler` is fed decoded lines. It skips ``:`` comments (OpenRouter's
+``: OPENROUTER PROCESSING`` keep-alives), joins ``data:`` lines into events, merges
+``chat.completion.chunk`` deltas (content, reasoning, tool calls whose arguments come
+in pieces) into the shape of a non-streamed completion, and remembers the things a
+complete stream must have: a ``finish_reason`` and the final ``data: [DONE]``.
+
+:class:`StreamWatch` holds the per-stream limits: time to first token, the longest gap
+between chunks, and the attempt's own deadline. The I/O loops (sync and async) ask it
+after every line; with a virtual clock a late chunk is how a stall shows up.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from orcli.client.classify import Failure, classify_error_object
+from orcli.policy.model import ErrorClass
+
+
+@dataclass(slots=True)
+class _ToolCallParts:
+    id: str | None = None
+    type: str = "function"
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+class SseAssembler:
+    """Reassembles an OpenRouter chat stream. Feed lines, then read :meth:`outcome`."""
+
+    def __init__(self) -> None:
+        self.done = False  # saw data: [DONE]
+        self.got_token = False  # saw a chunk carrying content, reasoning or a tool call
+        self.events = 0
+        self.failure: Failure | None = None  # an in-band error or a malformed chunk
+        self._data: list[str] = []
+        self._meta: dict[str, Any] = {}
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._tools: dict[int, _ToolCallParts] = {}
+        self._role = "assistant"
+        self._finish: str | None = None
+        self._native_finish: str | None = None
+        self._usage: dict[str, Any] | None = None
+        self._extra: dict[str, Any] = {}
+
+    def feed(self, line: str) -> bool:
+        """Consume one line (without its newline). True when a whole event was handled."""
+        if line.startswith(":"):
+            return False
+        if not line:
+            return self._dispatch()
+        name, _, value = line.partition(":")
+        if name == "data":
+            self._data.append(value[1:] if value.startswith(" ") else value)
+            # OpenRouter sends one data line per event: dispatch at once rather than wait
+            # for the blank line, so a stream cut right after a chunk still counts it.
+            return self._dispatch()
+        return False  # event:, id:, retry: carry nothing for chat completions
+
+    def _dispatch(self) -> bool:
+        if not self._data:
+            return False
+        text = "\n".join(self._data)
+        self._data.clear()
+        self.events += 1
+        if text.strip() == "[DONE]":
+            self.done = True
+            return True
+        try:
+            chunk = json.loads(text)
+        except json.JSONDecodeError:
+            self.failure = self.failure or Failure(
+                ErrorClass.INVALID_RESPONSE, "malformed stream chunk (not JSON)", status=200
+            )
+            return True
+        if not isinstance(chunk, dict):
+            self.failure = self.failure or Failure(
+                ErrorClass.INVALID_RESPONSE, "malformed stream chunk (not an object)", status=200
+            )
+            return True
+        self._merge(chunk)
+        return True
+
+    def _merge(self, chunk: dict[str, Any]) -> None:
+        for key in ("id", "model", "provider", "created", "system_fingerprint"):
+            if key in chunk and key not in self._meta:
+                self._meta[key] = chunk[key]
+        if isinstance(chunk.get("usage"), dict):
+            self._usage = chunk["usage"]
+        if "openrouter_metadata" in chunk:
+            self._extra["openrouter_metadata"] = chunk["openrouter_metadata"]
+        error = chunk.get("error")
+        choices = chunk.get("choices") if isinstance(chunk.get("choices"), list) else []
+        choice = choices[0] if choices and isinstance(choices[0], dict) else {}
+        if not isinstance(error, dict) and isinstance(choice.get("error"), dict):
+            error = choice["error"]
+        if isinstance(error, dict):
+            cls, detail = classify_error_object(error, None)
+            self.failure = self.failure or Failure(
+                cls,
+                f"in-band stream error: {detail}",
+                status=200,
+                provider=self._meta.get("provider"),
+                model=self._meta.get("model"),
+            )
+        raw_delta = choice.get("delta")
+        delta: dict[str, Any] = raw_delta if isinstance(raw_delta, dict) else {}
+        if isinstance(delta.get("role"), str):
+            self._role = delta["role"]
+        if isinstance(delta.get("content"), str) and delta["content"]:
+            self._content.append(delta["content"])
+            self.got_token = True
+        if isinstance(delta.get("reasoning"), str) and delta["reasoning"]:
+            self._reasoning.append(delta["reasoning"])
+            self.got_token = True
+        for piece in delta.get("tool_calls") or []:
+            if not isinstance(piece, dict):
+                continue
+            self.got_token = True
+            index = piece.get("index", 0)
+            parts = self._tools.setdefault(index if isinstance(index, int) else 0, _ToolCallParts())
+            if isinstance(piece.get("id"), str):
+                parts.id = piece["id"]
+            if isinstance(piece.get("type"), str):
+                parts.type = piece["type"]
+            raw_function = piece.get("function")
+            function: dict[str, Any] = raw_function if isinstance(raw_function, dict) else {}
+            if isinstance(function.get("name"), str):
+                parts.name += function["name"]
+            if isinstance(function.get("arguments"), str):
+                parts.arguments.append(function["arguments"])
+        if choice.get("finish_reason") is not None:
+            self._finish = str(choice["finish_reason"])
+            self._native_finish = choice.get("native_finish_reason")
+
+    def end_of_input(self) -> None:
+        """The body ended: flush an event that had no trailing blank line."""
+        self._dispatch()
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self._finish
+
+    def completion(self) -> dict[str, Any]:
+        """The reassembled answer in the shape of a non-streamed chat completion."""
+        message: dict[str, Any] = {"role": self._role, "content": "".join(self._content) or None}
+        if self._reasoning:
+            message["reasoning"] = "".join(self._reasoning)
+        if self._tools:
+            message["tool_calls"] = [
+                {
+                    "id": parts.id,
+                    "type": parts.type,
+                    "index": index,
+                    "function": {"name": parts.name, "arguments": "".join(parts.arguments)},
+                }
+                for index, parts in sorted(self._tools.items())
+            ]
+        body: dict[str, Any] = {**self._meta, "object": "chat.completion"}
+        body["choices"] = [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": self._finish,
+                "native_finish_reason": self._native_finish,
+            }
+        ]
+        if self._usage is not None:
+            body["usage"] = self._usage
+        body.update(self._extra)
+        return body
+
+    def outcome(self) -> Failure | None:
+        """None when the stream is complete; else why it may not be returned as success."""
+        if self.failure is not None:
+            return self.failure
+        model = self._meta.get("model")
+        provider = self._meta.get("provider")
+        if self._finish is None:
+            what = "ended without a finish_reason" if self.done else "cut before [DONE] and finish_reason"
+            return Failure(
+                ErrorClass.STREAM_TRUNCATED,
+                f"stream {what}",
+                status=200,
+                provider=provider,
+                model=model,
+            )
+        if not self.done:
+            return Failure(
+                ErrorClass.STREAM_TRUNCATED,
+                "stream ended without data: [DONE]",
+                status=200,
+                provider=provider,
+                model=model,
+            )
+        return None
+
+
+@dataclass(slots=True)
+class StreamWatch:
+    """The limits of one streamed attempt, on whichever clock the loop uses."""
+
+    started_at: float
+    first_token_s: float | None
+    idle_s: float | None
+    deadline_at: float  # the attempt's own limit, already capped by the total deadline
+    first_token_at: float | None = None
+    last_event_at: float | None = None
+
+    def next_limit_at(self) -> float:
+        """When the loop must give up if no further line arrives."""
+        limit = self.deadline_at
+        if self.first_token_at is None:
+            if self.first_token_s is not None:
+                limit = min(limit, self.started_at + self.first_token_s)
+        elif self.idle_s is not None and self.last_event_at is not None:
+            limit = min(limit, self.last_event_at + self.idle_s)
+        return limit
+
+    def expired(self, now: float) -> Failure | None:
+        """The failure if ``now`` is past a limit (checked before a late line is used)."""
+        if now <= self.next_limit_at():
+            return None
+        return self.timed_out()
+
+    def timed_out(self) -> Failure:
+        """The failure for the limit that ran out (called when a wait was cut short)."""
+        if self.first_token_at is None:
+            if self.first_token_s is not None and self.started_at + self.first_token_s <= self.deadline_at:
+                return Failure(ErrorClass.TIMEOUT, f"no first token within {self.first_token_s:g} s")
+            return Failure(ErrorClass.TIMEOUT, "attempt deadline passed before the first token")
+        if (
+            self.idle_s is not None
+            and self.last_event_at is not None
+            and self.last_event_at + self.idle_s < self.deadline_at
+        ):
+            return Failure(ErrorClass.STREAM_TRUNCATED, f"stream stalled: no chunk for {self.idle_s:g} s")
+        return Failure(ErrorClass.STREAM_TRUNCATED, "attempt deadline passed mid-stream")
+
+    def limit_hit_at(self) -> float:
+        return self.next_limit_at()
+
+    def on_event(self, now: float, got_token: bool) -> None:
+        if got_token and self.first_token_at is None:
+            self.first_token_at = now
+        if self.first_token_at is not None:
+            self.last_event_at = now

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from orcli.client.breaker import Breakers, BreakerState
+from orcli.policy.model import CircuitBreaker
+
+
+def test_opens_after_threshold_then_half_opens_for_one_probe_then_closes() -> None:
+    breakers = Breakers(CircuitBreaker(failure_threshold=3, cool_down_s=10))
+    for t in (0.0, 1.0):
+        breakers.failure("m", t)
+        assert breakers.allows("m", t)
+    breakers.failure("m", 2.0)
+    assert breakers.state("m", 2.0) is BreakerState.OPEN and not breakers.allows("m", 11.9)
+    assert breakers.state("m", 12.0) is BreakerState.HALF_OPEN and breakers.allows("m", 12.0)
+    breakers.sending("m", 12.0)
+    assert not breakers.allows("m", 12.5)  # one probe at a time
+    breakers.success("m")
+    assert breakers.state("m", 12.6) is BreakerState.CLOSED
+
+
+def test_a_failed_probe_reopens_for_a_fresh_cool_down() -> None:
+    breakers = Breakers(CircuitBreaker(failure_threshold=1, cool_down_s=5))
+    breakers.failure("m", 0.0)
+    breakers.sending("m", 5.0)
+    breakers.failure("m", 6.0)
+    assert breakers.state("m", 10.9) is BreakerState.OPEN
+    assert breakers.state("m", 11.0) is BreakerState.HALF_OPEN
+
+
+def test_success_resets_the_consecutive_count_and_disabled_never_opens() -> None:
+    breakers = Breakers(CircuitBreaker(failure_threshold=2, cool_down_s=5))
+    breakers.failure("m", 0.0)
+    breakers.success("m")
+    breakers.failure("m", 1.0)
+    assert breakers.state("m", 1.0) is BreakerState.CLOSED
+    off = Breakers(CircuitBreaker(enabled=False, failure_threshold=1))
+    off.failure("m", 0.0)
+    assert off.allows("m", 0.0)

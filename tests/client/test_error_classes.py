@@ -1,0 +1,280 @@
+"""Each error class gets the response the seed's table asks for (client-walked chain)."""
+
+from __future__ import annotations
+
+from orcli.catalog import default_catalog
+from orcli.clock import VirtualClock
+from orcli.policy.model import ErrorClass
+
+from .fakes import FakeOpenRouter, Reply, completion, fail, ok, tool_call
+from .helpers import HELLO, PRIMARY, SECOND, THIRD, client, workflow
+
+
+def models_sent(fake: FakeOpenRouter) -> list[str]:
+    return [body["model"] for body in fake.bodies]
+
+
+def test_bad_request_is_not_repeated() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(400, "tools[0].function.name is invalid", error_type="invalid_request")], clock)
+    result = client(fake, clock).chat(HELLO)
+    assert not result.ok and result.error_class is ErrorClass.BAD_REQUEST
+    assert len(fake.bodies) == 1 and result.stop_reason == "bad_request: the policy says stop"
+    assert result.alerts == ()
+
+
+def test_auth_alerts_and_stops_even_if_the_policy_says_retry() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(401, "User not found.")], clock)
+    result = client(fake, clock, workflow(retry={"on": {"auth": "retry"}})).chat(HELLO)
+    assert result.error_class is ErrorClass.AUTH and len(fake.bodies) == 1
+    assert result.alerts == ("auth: 401: User not found.",)
+
+
+def test_billing_alerts_and_fails_gracefully_with_the_approved_message() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(402, "This request requires more credits")], clock)
+    wf = workflow(degradation={"mode": "fail_safe", "user_message": "Support chat is resting. Email us."})
+    result = client(fake, clock, wf).chat(HELLO)
+    assert result.error_class is ErrorClass.BILLING and len(fake.bodies) == 1
+    assert result.alerts and result.alerts[0].startswith("billing: 402")
+    assert result.fail_safe_message == "Support chat is resting. Email us."
+
+
+def test_rate_limit_waits_for_retry_after_then_retries_the_same_route() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(429, "Rate limit exceeded", {"Retry-After": "4"}), ok()], clock)
+    result = client(fake, clock).chat(HELLO)
+    assert result.ok and models_sent(fake) == [PRIMARY, PRIMARY]
+    assert fake.sent_at[1] - fake.sent_at[0] >= 4.0  # never undercut
+    assert result.attempts[0].retry_after_s == 4.0
+    assert result.attempts[1].wait_before_s >= 4.0
+    assert result.attempts[0].next_hop is not None and result.attempts[0].next_hop.endswith("(Retry-After)")
+
+
+def test_rate_limit_longer_than_the_policy_allows_falls_back_at_once() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(429, "Rate limit exceeded", {"Retry-After": "120"}), ok(model=SECOND)], clock)
+    result = client(fake, clock).chat(HELLO)
+    assert result.ok and models_sent(fake) == [PRIMARY, SECOND]
+    assert fake.sent_at[1] == fake.sent_at[0]
+    assert "over max_retry_after_s" in (result.attempts[0].next_hop or "")
+
+
+def test_rate_limited_route_is_skipped_by_later_requests_until_its_retry_after() -> None:
+    clock = VirtualClock()
+    script = [fail(429, "slow down", {"Retry-After": "120"}), ok(model=SECOND), ok(model=SECOND), ok()]
+    fake = FakeOpenRouter(script, clock)
+    c = client(fake, clock)
+    c.chat(HELLO)
+    c.chat(HELLO)  # the primary is still inside its Retry-After window
+    clock.advance(121)
+    c.chat(HELLO)
+    assert models_sent(fake) == [PRIMARY, SECOND, SECOND, PRIMARY]
+
+
+def test_timeout_is_retried() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([Reply(delay_s=60), ok()], clock)
+    wf = workflow(timeouts={"attempt_s": 10, "total_s": 60})
+    result = client(fake, clock, wf).chat(HELLO)
+    assert result.ok and models_sent(fake) == [PRIMARY, PRIMARY]
+    first = result.attempts[0]
+    assert first.error_class is ErrorClass.TIMEOUT and first.status is None
+    assert first.latency_s == 10.0
+
+
+def test_provider_failure_falls_back_without_waiting() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(502, "Provider returned error", provider_name="OpenAI"), ok(model=SECOND)], clock)
+    result = client(fake, clock).chat(HELLO)
+    assert result.ok and models_sent(fake) == [PRIMARY, SECOND]
+    assert result.attempts[0].next_hop == f"fallback to {SECOND}"
+    assert result.attempts[1].wait_before_s == 0.0
+    assert result.fallback_depth == 1 and result.fallbacks == 1
+
+
+def test_connection_refused_is_a_provider_failure() -> None:
+    import httpx
+
+    clock = VirtualClock()
+    fake = FakeOpenRouter([Reply(exception=httpx.ConnectError), ok(model=SECOND)], clock)
+    result = client(fake, clock).chat(HELLO)
+    assert result.attempts[0].error_class is ErrorClass.PROVIDER_FAILURE and result.ok
+
+
+def test_routing_constraint_fails_safely() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(404, "No endpoints found matching your data policy")], clock)
+    wf = workflow(degradation={"mode": "fail_safe", "user_message": "Unavailable under our data policy."})
+    result = client(fake, clock, wf).chat(HELLO)
+    assert result.error_class is ErrorClass.ROUTING_CONSTRAINT and len(fake.bodies) == 1
+    assert result.fail_safe_message == "Unavailable under our data policy."
+
+
+def test_routing_constraint_may_fall_back_when_the_policy_allows_loosening() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(404, "No endpoints found that support tool use."), ok(model=SECOND)], clock)
+    wf = workflow(retry={"on": {"routing_constraint": "fallback"}})
+    assert client(fake, clock, wf).chat(HELLO).ok
+
+
+def test_moderation_never_retries_the_same_model_even_if_told_to() -> None:
+    clock = VirtualClock()
+    flagged = fail(403, "Input flagged", reasons=["harassment"], flagged_input="you are…", provider_name="OpenAI")
+    fake = FakeOpenRouter([flagged, ok(model=SECOND)], clock)
+    wf = workflow(retry={"on": {"moderation": "retry"}})
+    result = client(fake, clock, wf).chat(HELLO)
+    assert result.ok and models_sent(fake) == [PRIMARY, SECOND]
+
+
+def test_moderation_with_no_compliant_alternative_shows_the_safe_message() -> None:
+    clock = VirtualClock()
+    flagged = fail(403, "Input flagged", reasons=["harassment"], flagged_input="…")
+    fake = FakeOpenRouter([flagged, flagged, flagged], clock)
+    wf = workflow(degradation={"mode": "fail_safe", "user_message": "We can't help with that."})
+    result = client(fake, clock, wf).chat(HELLO)
+    assert models_sent(fake) == [PRIMARY, SECOND, THIRD]
+    assert result.error_class is ErrorClass.MODERATION and result.fail_safe_message == "We can't help with that."
+
+
+def test_context_length_falls_back_only_to_a_larger_context_model() -> None:
+    clock = VirtualClock()
+    # mistral-7b (8k) overflows; llama-3.3 has 131k but gpt-4o-mini only 128k... both larger;
+    # then claude-sonnet-4.5 (1M). After llama's 131k overflows, gpt-4o-mini (128k) must be skipped.
+    wf = workflow(
+        models={
+            "primary": "mistralai/mistral-7b-instruct",
+            "fallbacks": ["meta-llama/llama-3.3-70b-instruct", "openai/gpt-4o-mini", "anthropic/claude-sonnet-4.5"],
+        },
+        retry={"max_attempts": 5},
+    )
+    too_long = fail(400, "context too long", error_type="context_length_exceeded")
+    fake = FakeOpenRouter([too_long, too_long, ok(model="anthropic/claude-sonnet-4.5")], clock)
+    result = client(fake, clock, wf, catalog=default_catalog()).chat(HELLO)
+    assert result.ok
+    assert models_sent(fake) == [
+        "mistralai/mistral-7b-instruct",
+        "meta-llama/llama-3.3-70b-instruct",
+        "anthropic/claude-sonnet-4.5",
+    ]
+
+
+def test_context_length_with_no_larger_model_fails() -> None:
+    clock = VirtualClock()
+    wf = workflow(models={"primary": "anthropic/claude-sonnet-4.5", "fallbacks": ["openai/gpt-4o-mini"]})
+    fake = FakeOpenRouter([fail(400, "too long", error_type="context_length_exceeded")], clock)
+    result = client(fake, clock, wf, catalog=default_catalog()).chat(HELLO)
+    assert result.error_class is ErrorClass.CONTEXT_LENGTH and len(fake.bodies) == 1
+    assert result.stop_reason == "no fallback left after context_length"
+
+
+def test_invalid_response_is_retried() -> None:
+    clock = VirtualClock()
+    empty = Reply(200, {**completion(), "choices": []})
+    fake = FakeOpenRouter([empty, Reply(200, raw=b"<html>502</html>"), ok(model=SECOND)], clock)
+    result = client(fake, clock).chat(HELLO)
+    assert [a.error_class for a in result.attempts] == [ErrorClass.INVALID_RESPONSE, ErrorClass.INVALID_RESPONSE, None]
+    assert models_sent(fake) == [PRIMARY, PRIMARY, SECOND]  # two on the route, then the fallback
+
+
+def test_200_with_an_error_object_is_not_success() -> None:
+    clock = VirtualClock()
+    in_body = Reply(200, {"error": {"message": "Provider returned error", "code": 502}, "user_id": "u"})
+    fake = FakeOpenRouter([in_body, ok(model=SECOND)], clock)
+    result = client(fake, clock).chat(HELLO)
+    assert result.attempts[0].error_class is ErrorClass.PROVIDER_FAILURE and result.ok
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+def test_malformed_tool_call_never_reaches_the_app() -> None:
+    clock = VirtualClock()
+    bad = [
+        Reply(200, completion(None, tool_calls=[tool_call("get_weather", '{"city": ')], finish_reason="tool_calls")),
+        Reply(200, completion(None, tool_calls=[tool_call("delete_account", "{}")], finish_reason="tool_calls")),
+        Reply(200, completion(None, model=SECOND, tool_calls=[tool_call("get_weather", '{"town": "Oslo"}')])),
+    ]
+    fake = FakeOpenRouter(bad, clock)
+    wf = workflow(retry={"max_attempts": 3})
+    result = client(fake, clock, wf).chat(HELLO, tools=[WEATHER_TOOL])
+    assert not result.ok and result.response is None and result.tool_calls == ()
+    assert result.error_class is ErrorClass.MALFORMED_TOOL_CALL
+    assert [a.detail.split(":")[0] for a in result.attempts] == [
+        "tool call 0 'get_weather'",
+        "tool call 0",
+        "tool call 0 'get_weather'",
+    ]
+
+
+def test_a_malformed_tool_call_is_retried_into_a_valid_one() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter(
+        [
+            Reply(200, completion(None, tool_calls=[tool_call("get_weather", "{oops")])),
+            Reply(200, completion(None, tool_calls=[tool_call("get_weather", '{"city": "Oslo"}', "call_2")])),
+        ],
+        clock,
+    )
+    result = client(fake, clock).chat(HELLO, tools=[WEATHER_TOOL], tool_choice="required")
+    assert result.ok and len(result.tool_calls) == 1
+    call = result.tool_calls[0]
+    assert (call.name, call.arguments, call.id) == ("get_weather", {"city": "Oslo"}, "call_2")
+    assert call.idempotency_key == f"{result.idempotency_key}:0"
+
+
+def test_structured_output_that_breaks_its_schema_is_retried() -> None:
+    clock = VirtualClock()
+    fmt = {"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": "object", "required": ["score"]}}}
+    fake = FakeOpenRouter([ok('{"grade": 1}'), ok('{"score": 1}')], clock)
+    result = client(fake, clock).chat(HELLO, response_format=fmt)
+    assert result.attempts[0].error_class is ErrorClass.INVALID_RESPONSE and result.ok
+    assert fake.bodies[0]["response_format"] == fmt
+
+
+def test_every_route_failing_ends_with_the_last_class_and_bounded_attempts() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter(lambda body: fail(500, "Internal Server Error"), clock)
+    wf = workflow(retry={"max_attempts": 4, "on": {"provider_failure": "retry"}})
+    result = client(fake, clock, wf).chat(HELLO)
+    assert len(fake.bodies) == 4 and result.error_class is ErrorClass.PROVIDER_FAILURE
+    assert models_sent(fake) == [PRIMARY, PRIMARY, SECOND, SECOND]
+    assert result.stop_reason == "max_attempts (4) used"
+    assert result.retries == 2 and result.fallbacks == 1
+
+
+def test_queue_mode_holds_failed_work_and_tries_the_whole_chain_again() -> None:
+    clock = VirtualClock()
+
+    def upstream(body: dict[str, object]) -> Reply:
+        return fail(503, "overloaded") if clock.now() < 100 else ok(model=str(body["model"]))
+
+    fake = FakeOpenRouter(upstream, clock)
+    wf = workflow(
+        models={"primary": PRIMARY, "fallbacks": [SECOND]},
+        degradation={"mode": "queue", "queue_max_wait_s": 300, "queue_retry_interval_s": 60},
+    )
+    result = client(fake, clock, wf).chat(HELLO)
+    assert result.ok and result.served_model == PRIMARY
+    assert [a.started_at for a in result.attempts] == [0, 0, 60, 60, 120]
+    assert result.attempts[1].next_hop == (
+        "queued after 'no fallback left after provider_failure': whole chain again in 60 s"
+    )
+
+
+def test_queue_mode_gives_up_when_the_queue_window_ends() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter(lambda body: fail(503, "overloaded"), clock)
+    wf = workflow(
+        models={"primary": PRIMARY},
+        degradation={"mode": "queue", "queue_max_wait_s": 150, "queue_retry_interval_s": 60},
+    )
+    result = client(fake, clock, wf).chat(HELLO)
+    assert not result.ok and [a.started_at for a in result.attempts] == [0, 60, 120]
