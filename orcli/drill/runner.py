@@ -7,7 +7,6 @@ simulated incident takes seconds. The same scenario and seed give equal records.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,27 +23,15 @@ from orcli.drill.judge import judge
 from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
-from orcli.errors import InputError
+from orcli.errors import BudgetExceeded, InputError
 from orcli.policy.load import load_policy
-from orcli.policy.model import DegradationMode, ErrorClass, Workflow
+from orcli.policy.model import Workflow
 from orcli.upstream import AsyncSimulatorTransport, Simulator
 from orcli.upstream.faults import FaultSpec
 from orcli.vtime import run_virtual
 
 # A key the mock accepts; it proves the client sends one without any real secret.
 MOCK_API_KEY = "sk-or-mock-drill"
-# Queued work is retried for these classes only: the others will not heal by waiting.
-QUEUE_RETRYABLE = frozenset(
-    {
-        ErrorClass.RATE_LIMIT,
-        ErrorClass.TIMEOUT,
-        ErrorClass.PROVIDER_FAILURE,
-        ErrorClass.INVALID_RESPONSE,
-        ErrorClass.STREAM_TRUNCATED,
-        ErrorClass.MALFORMED_TOOL_CALL,
-        ErrorClass.ROUTING_CONSTRAINT,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -103,7 +90,7 @@ async def _run_mock(inputs: DrillInputs) -> DrillResult:
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())
     }
-    results: list[tuple[ChatResult, float] | None] = [None] * len(plan)
+    results: list[ChatResult | None] = [None] * len(plan)
     limiter = anyio.CapacityLimiter(scenario.traffic.concurrency)
     start = anyio.current_time()
 
@@ -151,46 +138,47 @@ async def _run_mock(inputs: DrillInputs) -> DrillResult:
     )
 
 
-async def _send(
-    client: AsyncClient, workflow: Workflow, request: PlannedRequest, seed: int
-) -> tuple[ChatResult, float]:
-    """Send one planned request; returns the result and how long it waited in the queue."""
+async def _send(client: AsyncClient, workflow: Workflow, request: PlannedRequest, seed: int) -> ChatResult:
     kind = request.kind
-    tools = [t.wire() for t in kind.offered_tools()] or None
     key = f"drill-{seed}-{request.index}"
-
-    async def once(suffix: str) -> ChatResult:
+    try:
         return await client.chat(
             messages_for(request),
-            tools=tools,
+            tools=[t.wire() for t in kind.offered_tools()] or None,
             tool_choice=kind.tool_choice,
             response_format=kind.response_format(),
             stream=kind.stream,
             max_tokens=kind.max_tokens,
-            idempotency_key=key + suffix,
+            idempotency_key=key,
+        )
+    except BudgetExceeded as refused:
+        # Refused before sending: a clean stop the policy asked for, not a crash.
+        return ChatResult(
+            ok=False,
+            response=None,
+            error_class=None,
+            error_message=refused.message,
+            attempts=(),
+            idempotency_key=key,
+            alerts=(f"budget: {refused.message}",),
+            fail_safe_message=workflow.degradation.user_message,
+            workflow=request.workflow,
+            chain=workflow.models.all,
+            stop_reason="budget",
         )
 
-    result = await once("")
-    degradation = workflow.degradation
-    if degradation.mode is not DegradationMode.QUEUE or result.ok:
-        return result, 0.0
-    # Queue mode: hold the work and try again until it completes or waited too long.
-    waited = 0.0
-    limit = degradation.queue_max_wait_s or 0.0
-    attempts = list(result.attempts)
-    tries = 1
-    while not result.ok and result.error_class in QUEUE_RETRYABLE and waited + degradation.queue_retry_interval_s <= limit:
-        await anyio.sleep(degradation.queue_retry_interval_s)
-        waited += degradation.queue_retry_interval_s
-        result = await once(f"-q{tries}")
-        tries += 1
-        offset = len(attempts)
-        attempts.extend(dataclasses.replace(a, index=a.index + offset) for a in result.attempts)
-    return dataclasses.replace(result, attempts=tuple(attempts)), waited
+
+def _queued_s(result: ChatResult) -> float:
+    """How long the work waited in the client's queue (queue degradation mode)."""
+    return sum(
+        later.wait_before_s
+        for earlier, later in zip(result.attempts, result.attempts[1:], strict=False)
+        if (earlier.next_hop or "").startswith("queued")
+    )
 
 
-def _record(request: PlannedRequest, sent: tuple[ChatResult, float], inputs: DrillInputs) -> RequestRecord:
-    result, queued_s = sent
+def _record(request: PlannedRequest, result: ChatResult, inputs: DrillInputs) -> RequestRecord:
+    queued_s = _queued_s(result)
     verdict = judge(result, inputs.workflows[request.workflow], inputs.catalog)
     outcome, reason = verdict.outcome, verdict.reason
     if queued_s > 0 and outcome in (Outcome.SERVED, Outcome.DEGRADED):
