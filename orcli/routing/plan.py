@@ -295,7 +295,8 @@ def plan_route(
     pairs = [(p.model_id, c) for p in plans for c in p.candidates]
     if spec is not None and spec.partition == "none":
         key = _sort_key(spec.by)
-        pairs.sort(key=lambda pair: key(pair[1].endpoint))
+        # BYOK endpoints still lead: with partition "none" a later model's BYOK endpoint wins.
+        pairs.sort(key=lambda pair: (not pair[1].endpoint.is_byok, key(pair[1].endpoint)))
     return RoutePlan(plans, tuple(pairs))
 
 
@@ -314,8 +315,9 @@ def _order(
     health: Health | None,
     rng: random.Random | None,
 ) -> list[Candidate]:
-    remaining = list(endpoints)
-    ordered: list[Candidate] = []
+    # BYOK endpoints come before everything, whatever ``order`` says; shared capacity follows.
+    ordered = [Candidate(ep, "BYOK key: tried before shared capacity") for ep in endpoints if ep.is_byok]
+    remaining = [ep for ep in endpoints if not ep.is_byok]
     for i, slug in enumerate(rules.order):
         for ep in list(remaining):
             if ep.matches(slug):
