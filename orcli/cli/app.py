@@ -260,5 +260,37 @@ def mock_serve(
     mock_cmds.serve_cmd(host, port, catalog, faults, seed, time_scale, allow_remote)
 
 
+@app.command()
+@guarded
+def drill(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
+    seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
+    catalog: CatalogOpt = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option("--overrides", envvar="ORCLI_OVERRIDES", help="Route overrides file (default .orcli/overrides.yaml)."),
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
+    junit_path: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
+    markdown_path: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown report here.")] = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", help="Request rows shown before condensing.")] = 50,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary and verdicts.")] = False,
+) -> None:
+    """Run chaos drills: scripted traffic and faults against the mock upstream; exit 1 if an expectation fails."""
+    from orcli.cli.drill_cmd import drill_cmd
+
+    drill_cmd(
+        paths,
+        seed=seed,
+        catalog_path=catalog,
+        overrides_path=overrides,
+        json_path=json_path,
+        junit_path=junit_path,
+        markdown_path=markdown_path,
+        max_rows=max_rows,
+        quiet=quiet,
+    )
+
+
 def main() -> None:
     app()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
@@ -24,10 +25,14 @@ from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome,
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
 from orcli.errors import BudgetExceeded, InputError
+from orcli.overrides.store import load_overrides
+from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.load import load_policy
+from orcli.policy.resolve import resolve_workflow
 from orcli.policy.model import Workflow
-from orcli.upstream import AsyncSimulatorTransport, Simulator
+from orcli.upstream import Simulator
 from orcli.upstream.faults import FaultSpec
+from orcli.upstream.transport import AsyncSimulatorTransport
 from orcli.vtime import run_virtual
 
 # A key the mock accepts; it proves the client sends one without any real secret.
@@ -46,7 +51,20 @@ class DrillInputs:
     overrides: tuple[str, ...] = ()
 
 
-def prepare(loaded: LoadedScenario, catalog: Catalog, *, seed: int | None = None) -> DrillInputs:
+def prepare(
+    loaded: LoadedScenario,
+    catalog: Catalog,
+    *,
+    seed: int | None = None,
+    overrides_path: Path | None = None,
+    now: datetime | None = None,
+) -> DrillInputs:
+    """Load the policy and overrides a scenario names and check they fit together.
+
+    Route overrides come from the on-call store (``--overrides``, ``ORCLI_OVERRIDES`` or
+    ``.orcli/overrides.yaml``) and from the scenario's own ``overrides:`` file, so "what
+    happens if we disable X now" is one command.
+    """
     scenario = loaded.scenario
     policy_path = loaded.resolve(scenario.policy)
     if not policy_path.exists():
@@ -59,12 +77,26 @@ def prepare(loaded: LoadedScenario, catalog: Catalog, *, seed: int | None = None
             known = ", ".join(sorted(policy.policy.workflows))
             raise loaded.document.error(("workflows", i), f"no workflow '{name}' in {policy_path} (has: {known})")
         workflows[name] = policy.policy.workflows[name]
+    overrides = list(load_overrides(store_path(overrides_path)).overrides)
+    if scenario.overrides is not None:
+        own = loaded.resolve(scenario.overrides)
+        if not own.exists():
+            raise loaded.document.error(("overrides",), f"overrides file not found: {own}")
+        overrides.extend(load_overrides(own).overrides)
+    moment = now or datetime.now(UTC)
+    applied: list[str] = []
+    for name, workflow in list(workflows.items()):
+        resolved = resolve_workflow(name, workflow, overrides, moment)
+        workflows[name] = resolved.workflow
+        applied.extend(f"{o.id} ({name}): {o.describe()}: {o.reason}" for o in resolved.applied)
     for i, kind in enumerate(scenario.traffic.mix):
         if kind.workflow is not None and kind.workflow not in workflows:
             raise loaded.document.error(
                 ("traffic", "mix", i, "workflow"), f"workflow '{kind.workflow}' is not one of this scenario's workflows"
             )
-    return DrillInputs(loaded, str(policy_path), workflows, catalog, scenario.seed if seed is None else seed)
+    return DrillInputs(
+        loaded, str(policy_path), workflows, catalog, scenario.seed if seed is None else seed, tuple(applied)
+    )
 
 
 def run_drill(inputs: DrillInputs) -> DrillResult:
@@ -78,7 +110,8 @@ async def _run_mock(inputs: DrillInputs) -> DrillResult:
     rng = random.Random(inputs.seed)
     plan = plan_traffic(scenario.traffic, tuple(inputs.workflows), rng)
     simulator = Simulator(inputs.catalog, faults=scenario.faults, seed=inputs.seed)
-    transport = AsyncSimulatorTransport(simulator)
+    start = anyio.current_time()
+    transport = AsyncSimulatorTransport(simulator, origin_s=start)
     clients = {
         name: AsyncClient(
             workflow,
@@ -92,7 +125,6 @@ async def _run_mock(inputs: DrillInputs) -> DrillResult:
     }
     results: list[ChatResult | None] = [None] * len(plan)
     limiter = anyio.CapacityLimiter(scenario.traffic.concurrency)
-    start = anyio.current_time()
 
     async def send(request: PlannedRequest) -> None:
         async with limiter:
@@ -107,7 +139,7 @@ async def _run_mock(inputs: DrillInputs) -> DrillResult:
     end = anyio.current_time()
 
     records = tuple(_record(req, res, inputs) for req, res in zip(plan, results, strict=True) if res is not None)
-    declared = tuple(_declared(i, fault) for i, fault in enumerate(scenario.faults))
+    declared = tuple(_declared(fault) for fault in scenario.faults)
     fired = tuple(
         FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in simulator.firings
     )
@@ -199,11 +231,31 @@ def _record(request: PlannedRequest, result: ChatResult, inputs: DrillInputs) ->
     )
 
 
-def _declared(index: int, fault: FaultSpec) -> DeclaredFault:
-    window = fault.activation_summary() if hasattr(fault, "activation_summary") else "always"
-    start, end = getattr(fault, "start_s", None), getattr(fault, "end_s", None)
-    return DeclaredFault(fault.fault_id(index), fault.kind, fault.target_summary(), window, start, end)
+def _declared(fault: FaultSpec) -> DeclaredFault:
+    return DeclaredFault(
+        fault.fault_id, fault.kind_name, _target(fault), _window(fault), fault.start_s, fault.end_s
+    )
 
 
-def scenario_dir(loaded: LoadedScenario) -> Path:
-    return Path(loaded.path).parent
+def _target(fault: FaultSpec) -> str:
+    parts = [f"provider {fault.provider}"] if fault.provider else []
+    if fault.model:
+        parts.append(f"model {fault.model}")
+    return ", ".join(parts) or "everything"
+
+
+def _window(fault: FaultSpec) -> str:
+    parts: list[str] = []
+    if fault.start_s is not None or fault.end_s is not None:
+        parts.append(f"{fault.start_s or 0:g}s-{'' if fault.end_s is None else f'{fault.end_s:g}s'}")
+    if fault.from_request is not None or fault.to_request is not None:
+        parts.append(f"requests {fault.from_request or 1}-{fault.to_request or ''}")
+    if fault.flap_period_s is not None:
+        parts.append(f"flapping every {fault.flap_period_s:g}s")
+    if fault.first is not None:
+        parts.append(f"first {fault.first}")
+    if fault.every is not None:
+        parts.append(f"every {fault.every}th")
+    if fault.probability is not None:
+        parts.append(f"p={fault.probability:g}")
+    return ", ".join(parts) or "always"

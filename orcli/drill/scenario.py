@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orcli.drill.expectations import ExpectationSpec
 from orcli.sourcefile import Document, load_document, parse_model
-from orcli.upstream.faults import FaultSpec
+from orcli.upstream.faults import FaultSpec, with_ids
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -123,6 +123,13 @@ class Scenario(Frozen):
     faults: tuple[FaultSpec, ...] = ()
     overrides: str | None = None  # an overrides file, relative to the scenario file
     expect: tuple[ExpectationSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fault_ids(self) -> Scenario:
+        named = with_ids(self.faults)  # default ids "<kind>-<n>"; raises on duplicates
+        if named != self.faults:
+            object.__setattr__(self, "faults", named)  # frozen: set once, during validation
+        return self
 
 
 @dataclass(frozen=True)

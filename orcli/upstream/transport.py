@@ -80,6 +80,8 @@ def _reset_error(request: httpx.Request, streaming: bool) -> httpx.RemoteProtoco
 
 
 class SimulatorTransport(httpx.BaseTransport):
+    openrouter_compatible = True  # speaks OpenRouter's routing fields: clients send ``models``
+
     def __init__(self, sim: Simulator, clock: Clock | None = None, *, origin_s: float | None = None) -> None:
         self.sim = sim
         self.clock: Clock = clock if clock is not None else VirtualClock()
@@ -131,6 +133,8 @@ class _ClockedStream(httpx.SyncByteStream):
 
 
 class AsyncSimulatorTransport(httpx.AsyncBaseTransport):
+    openrouter_compatible = True  # speaks OpenRouter's routing fields: clients send ``models``
+
     def __init__(self, sim: Simulator, *, origin_s: float | None = None) -> None:
         self.sim = sim
         self._origin_s = origin_s
