@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from orcli.sourcefile import described
+
 QUANTIZATIONS = (
     "int4",
     "int8",
@@ -34,8 +36,23 @@ Quantization = Literal[
 ]
 Tier = Literal["standard", "priority", "flex"]
 
-ModelId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._:-]*$")]
-ProviderTag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")]
+ModelId = Annotated[
+    str,
+    Field(
+        pattern=described(
+            r"^[a-z0-9][a-z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._:-]*$",
+            "a model id 'author/slug', author in lowercase, e.g. 'openai/gpt-4o'",
+        )
+    ),
+]
+ProviderTag = Annotated[
+    str,
+    Field(
+        pattern=described(
+            r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$", "a lowercase provider slug, e.g. 'deepinfra/turbo'"
+        )
+    ),
+]
 
 
 class Frozen(BaseModel):
