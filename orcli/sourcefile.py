@@ -102,9 +102,10 @@ class _Composer:
         self.values += 1
         if self.values > MAX_VALUES:
             # Aliases are expanded value by value: a few nested anchors can stand for billions.
-            raise SourceError(
-                self.path, *_pos(node), format_loc(loc), f"more than {MAX_VALUES:,} values (aliases expanded)"
-            )
+            top = loc[:1]
+            pos = self.positions.get(top, _mark(node))
+            problem = f"more than {MAX_VALUES:,} values (aliases expanded)"
+            raise SourceError(self.path, pos.line, pos.col, format_loc(top), problem)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
             result: dict[Any, Any] = {}
@@ -128,7 +129,13 @@ class _Composer:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, (*loc, i)) for i, child in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:
+            # Plain scalars that look typed but cannot be built: an integer beyond Python's
+            # 4,300-digit limit, an impossible date such as 2024-13-45.
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise SourceError(self.path, *_pos(node), format_loc(loc), f"cannot read this value as {kind}") from None
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:
@@ -158,9 +165,10 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
             line, col = _line_col(raw, exc.start)
             raise SourceError(shown, line, col, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
     if "\x00" in text:
-        raise SourceError(shown, 1, 1, "", "not a text file (contains NUL bytes)")
-    loader = yaml.SafeLoader(text)
+        raise SourceError(shown, *_line_col(text, text.index("\x00")), "", "not a text file (contains NUL bytes)")
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader refuses control characters right here
         node = loader.get_single_node()
         if node is None:
             return Document(shown, None, {(): Position(1, 1)})
@@ -176,7 +184,8 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
     except RecursionError:
         raise SourceError(shown, 1, 1, "", "document nests too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Document(shown, data, composer.positions, composer.key_positions)
 
 

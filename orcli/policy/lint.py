@@ -173,10 +173,11 @@ def _unknown_provider(t: LintTarget) -> Iterator[Issue]:
 
 # Routing stage -> the policy field that drives it, for messages that say what to loosen.
 STAGE_FIELDS = {
-    "tier": "provider.only/order (tier endpoints need their own slug)",
+    "tier": "provider.only/order",
     "only": "provider.only",
     "ignore": "provider.ignore",
-    "order": "provider.order (allow_fallbacks is false)",
+    "order": "provider.order",
+    "allow_fallbacks": "provider.allow_fallbacks",
     "data_collection": "provider.data_collection",
     "zdr": "provider.zdr",
     "quantization": "provider.quantizations",
@@ -184,7 +185,12 @@ STAGE_FIELDS = {
     "context_length": "needs.min_context",
     "max_tokens": "needs.max_output_tokens",
     "require_parameters": "provider.require_parameters",
+    "soft_preference": "the workflow's needs",
 }
+
+
+def _field_of(stage: str) -> str:
+    return STAGE_FIELDS.get(stage, stage)
 
 
 def _emptied_by(model_plan: ModelPlan) -> str | None:
@@ -235,9 +241,8 @@ def _empty_pool(t: LintTarget) -> Iterator[Issue]:
         tags = ", ".join(x.endpoint.tag for x in last)
         yield Issue(
             loc,
-            f"no eligible endpoint for {model.id}: the {stage} filter removes the remaining {tags} "
-            f"({last[0].detail}), so OpenRouter would answer 404; loosen {STAGE_FIELDS.get(stage, stage)} "
-            f"or replace this model",
+            f"no eligible endpoint for {model.id}: {_field_of(stage)} rules out the remaining {tags} "
+            f"({last[0].detail}), so OpenRouter would answer 404; loosen it or replace this model",
         )
 
 
@@ -255,7 +260,7 @@ def _missing_capability(t: LintTarget) -> Iterator[Issue]:
                     f"choose a model that does or drop it from the chain",
                 )
             elif param in model_plan.dropped_parameters:
-                excluded = sorted({x.rule for x in model_plan.excluded if x.endpoint.supports(param)})
+                excluded = sorted({_field_of(x.rule) for x in model_plan.excluded if x.endpoint.supports(param)})
                 yield Issue(
                     loc,
                     f"no eligible endpoint of {model.id} supports {param} (those that do are excluded by "
@@ -381,7 +386,7 @@ def _byok_strict(t: LintTarget) -> Iterator[Issue]:
         providers = ", ".join(sorted(byok.keys))
         yield Issue(
             ("byok", "mode"),
-            f"strict mode sends {providers} only through your own key, so its rate limits reach you with no "
+            f"strict mode serves {providers} only through your own keys: their rate limits reach you with no "
             f"shared fallback; use mode: shared_fallback unless a contract forbids it",
         )
 
