@@ -11,6 +11,7 @@ scenario, catalog, overrides) goes through :func:`load_document` and
 from __future__ import annotations
 
 import difflib
+import json
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -80,6 +81,8 @@ def format_loc(loc: Sequence[PathPart]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not part or not part.isprintable():
+            out += f"[{json.dumps(part)}]"  # an empty key or one with a newline: keep the message one line
         else:
             out += f".{part}" if out else str(part)
     return out

@@ -33,7 +33,15 @@ WorkflowName = Annotated[
         max_length=64,
     ),
 ]
-ProviderSlug = Annotated[str, Field(min_length=1, max_length=64)]
+ProviderSlug = Annotated[
+    str,
+    Field(
+        pattern=described(
+            r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$", "a provider slug such as 'deepinfra' or 'deepinfra/turbo', or its name"
+        ),
+        max_length=64,
+    ),
+]
 # BYOK keys are named, never written: a value that looks like a key fails this pattern.
 EnvVarName = Annotated[
     str,
