@@ -86,8 +86,10 @@ class LintTarget:
 
     def known_models(self) -> Iterator[tuple[Loc, Model, ModelPlan]]:
         """Each catalogued model of the chain, where it is written, and its plan."""
-        for (loc, _), model_plan in zip(self.model_locs(), self.plan.models, strict=True):
-            if model_plan.model is not None:
+        plans = {p.model_id: p for p in reversed(self.plan.models)}  # first plan of a repeated model
+        for loc, model_id in self.model_locs():
+            model_plan = plans.get(model_id)
+            if model_plan is not None and model_plan.model is not None:
                 yield loc, model_plan.model, model_plan
 
 
