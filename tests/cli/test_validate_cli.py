@@ -179,3 +179,16 @@ def test_broken_catalog_is_bad_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", "--catalog", str(catalog), str(ROOT / "policies")])
     assert result.exit_code == 2
     assert result.stderr == f"{catalog}:1:9: models: tuple should have at least 1 item, not 0\n"
+
+
+def test_findings_of_several_workflows_in_one_file_come_in_file_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "two.yaml", LINT_WARNING + LINT_ERROR.replace("workflows:\n", ""))
+    result = runner.invoke(app, ["validate", "--format", "json", str(path)])
+    assert result.exit_code == 1
+    found = [(f["line"], f["rule"], f["field"]) for f in json.loads(result.stdout)]
+    assert found == [
+        (4, "queue-without-max-wait", "workflows.batch.degradation.mode"),
+        (8, "duplicate-model", "workflows.chat.models.fallbacks[0]"),
+    ]
+    text = runner.invoke(app, ["validate", str(path)])
+    assert text.stdout.splitlines()[-1] == "1 file, 2 workflows: 1 error, 1 warning"
