@@ -30,6 +30,8 @@ def provider_object(rules: ProviderRules) -> dict[str, Any]:
     OpenRouter's default cannot silently change the route.
     """
     dumped = rules.model_dump(mode="python", exclude_unset=True, exclude_none=True)
+    # An empty list (e.g. an override that cleared ``order``) means the same as no field.
+    dumped = {k: v for k, v in dumped.items() if v != ()}
     if isinstance(rules.sort, str):
         dumped["sort"] = rules.sort.value
     elif rules.sort is not None:
