@@ -11,6 +11,7 @@ scenario, catalog, overrides) goes through :func:`load_document` and
 from __future__ import annotations
 
 import difflib
+import json
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -26,6 +27,19 @@ from orcli.errors import InputError, SourceError
 PathPart = str | int
 Loc = tuple[PathPart, ...]
 M = TypeVar("M", bound=BaseModel)
+
+# What each regex of the config models means, for error messages (see ``described``).
+PATTERN_MEANINGS: dict[str, str] = {}
+
+
+def described(pattern: str, meaning: str) -> str:
+    """Register a regex with a plain description, so a mismatch says what was expected."""
+    PATTERN_MEANINGS[pattern] = meaning
+    return pattern
+
+
+# Far beyond any real config file; bounds the work a hostile file can ask for.
+MAX_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,8 @@ def format_loc(loc: Sequence[PathPart]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not part or not part.isprintable():
+            out += f"[{json.dumps(part)}]"  # an empty key or one with a newline: keep the message one line
         else:
             out += f".{part}" if out else str(part)
     return out
@@ -82,26 +98,47 @@ class _Composer:
         self.loader = loader
         self.positions: dict[Loc, Position] = {}
         self.key_positions: dict[Loc, Position] = {}
+        self.values = 0
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.positions[loc] = _mark(node)
+        self.values += 1
+        if self.values > MAX_VALUES:
+            # Aliases are expanded value by value: a few nested anchors can stand for billions.
+            top = loc[:1]
+            pos = self.positions.get(top, _mark(node))
+            problem = f"more than {MAX_VALUES:,} values (aliases expanded)"
+            raise SourceError(self.path, pos.line, pos.col, format_loc(top), problem)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
-                if not isinstance(key, str | int | float | bool) or key is None:
+                if not isinstance(key_node, yaml.ScalarNode):
                     raise SourceError(self.path, *_pos(key_node), format_loc(loc), "mapping keys must be plain scalars")
-                if isinstance(key, bool | float):
-                    key = str(key).lower() if isinstance(key, bool) else str(key)
+                # A config key is a name: keep it as written. (YAML 1.1 would read `on`, `off`, `yes`
+                # and `no` as booleans, so `retry.on` would become `retry.true`; `1.0` would lose its
+                # spelling; a date key would become a date.)
+                key = str(key_node.value)
                 if key in result:
-                    raise SourceError(self.path, *_pos(key_node), format_loc((*loc, key)), "duplicate key")
+                    first = self.key_positions[(*loc, key)]
+                    raise SourceError(
+                        self.path,
+                        *_pos(key_node),
+                        format_loc((*loc, key)),
+                        f"duplicate key (first at line {first.line})",
+                    )
                 self.key_positions[(*loc, key)] = _mark(key_node)
                 result[key] = self.build(value_node, (*loc, key))
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, (*loc, i)) for i, child in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:
+            # Plain scalars that look typed but cannot be built: an integer beyond Python's
+            # 4,300-digit limit, an impossible date such as 2024-13-45.
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise SourceError(self.path, *_pos(node), format_loc(loc), f"cannot read this value as {kind}") from None
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:
@@ -128,28 +165,53 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise SourceError(shown, 1, 1, "", f"not UTF-8 text (byte {exc.start})") from None
+            line, col = _line_col(raw, exc.start)
+            raise SourceError(shown, line, col, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
     if "\x00" in text:
-        raise SourceError(shown, 1, 1, "", "not a text file (contains NUL bytes)")
-    loader = yaml.SafeLoader(text)
+        raise SourceError(shown, *_line_col(text, text.index("\x00")), "", "not a text file (contains NUL bytes)")
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader refuses control characters right here
         node = loader.get_single_node()
         if node is None:
             return Document(shown, None, {(): Position(1, 1)})
         composer = _Composer(shown, loader)
         data = composer.build(node, ())
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SourceError(shown, line, col, "", f"YAML syntax error: {problem}") from None
-    except yaml.YAMLError as exc:  # e.g. reader errors on control characters
+        raise _syntax_error(shown, exc) from None
+    except yaml.reader.ReaderError as exc:  # control characters the YAML reader refuses
+        line, col = _line_col(text, exc.position)
+        raise SourceError(shown, line, col, "", f"character #x{exc.character:04x} is not allowed in YAML") from None
+    except yaml.YAMLError as exc:
         raise SourceError(shown, 1, 1, "", f"YAML error: {_one_line(str(exc))}") from None
     except RecursionError:
         raise SourceError(shown, 1, 1, "", "document nests too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Document(shown, data, composer.positions, composer.key_positions)
+
+
+def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> SourceError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.context and exc.problem and problem.startswith("but "):
+        problem = f"{exc.context}, {problem}"  # "expected a single document ..., but found another document"
+    elif exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+        # The problem shows up far from its cause (an unclosed quote or bracket): say where it began.
+        start = exc.context_mark
+        problem = f"{problem} ({exc.context} at {start.line + 1}:{start.column + 1})"
+    if "'\\t'" in problem:
+        problem += "; indent with spaces, not tabs"
+    return SourceError(path, line, col, "", f"YAML syntax error: {problem}")
+
+
+def _line_col(text: str | bytes, index: int) -> tuple[int, int]:
+    """1-based line and column of ``index`` in ``text``."""
+    newline: Any = b"\n" if isinstance(text, bytes) else "\n"
+    line = text.count(newline, 0, index) + 1
+    return line, index - (text.rfind(newline, 0, index) + 1) + 1
 
 
 def _one_line(text: str) -> str:
@@ -182,11 +244,28 @@ def _translate(doc: Document, root: type[BaseModel], exc: ValidationError) -> So
             if loc
             else doc.error(loc, "required value is missing")
         )
-    message = err["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    message = message[:1].lower() + message[1:]
-    return doc.error(loc, message)
+    return doc.error(loc, _problem(kind, err["msg"], err.get("ctx") or {}, err.get("input")))
+
+
+# Plain-language names of YAML values, for "expected a mapping, got a list".
+_KINDS = {dict: "a mapping", list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else _KINDS.get(type(value), type(value).__name__)
+
+
+def _problem(kind: str, message: str, ctx: Mapping[str, Any], value: Any) -> str:
+    """pydantic's message, reworded where it speaks of Python rather than of the file."""
+    if kind in ("model_type", "dict_type"):
+        return f"expected a mapping (key: value lines), got {_kind(value)}"
+    if kind in ("list_type", "tuple_type", "frozen_set_type", "set_type"):
+        return f"expected a list, got {_kind(value)}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_MEANINGS:
+        # The input is left out on purpose: a mistyped field may hold a secret.
+        return f"expected {PATTERN_MEANINGS[ctx['pattern']]}"
+    message = message.removeprefix("Value error, ").replace(" after validation", "").replace("Dictionary", "Mapping")
+    return message[:1].lower() + message[1:]
 
 
 def _data_loc(data: Any, loc: Loc, *, absent_key: bool = True) -> Loc:

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from orcli.sourcefile import described
+
 QUANTIZATIONS = (
     "int4",
     "int8",
@@ -34,8 +36,27 @@ Quantization = Literal[
 ]
 Tier = Literal["standard", "priority", "flex"]
 
-ModelId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._:-]*$")]
-ProviderTag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")]
+ModelId = Annotated[
+    str,
+    Field(
+        pattern=described(
+            r"^[a-z0-9][a-z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._:-]*$",
+            "a model id 'author/slug', author in lowercase, e.g. 'openai/gpt-4o'",
+        )
+    ),
+]
+ProviderTag = Annotated[
+    str,
+    Field(
+        pattern=described(
+            r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$", "a lowercase provider slug, e.g. 'deepinfra/turbo'"
+        )
+    ),
+]
+
+
+MAX_TOKEN_PRICE_USD = Decimal(1)  # per token: a million dollars per million tokens
+MAX_REQUEST_PRICE_USD = Decimal(1000)
 
 
 class Frozen(BaseModel):
@@ -45,9 +66,11 @@ class Frozen(BaseModel):
 class Pricing(Frozen):
     """USD per token (prompt, completion) and per request, as OpenRouter quotes them."""
 
-    prompt: Decimal = Field(ge=0)
-    completion: Decimal = Field(ge=0)
-    request: Decimal = Field(default=Decimal(0), ge=0)
+    # Upper bounds far above any real price keep the arithmetic finite: routing weighs
+    # endpoints by 1/price², which a price of 1e200 would turn into zero.
+    prompt: Decimal = Field(ge=0, le=MAX_TOKEN_PRICE_USD)
+    completion: Decimal = Field(ge=0, le=MAX_TOKEN_PRICE_USD)
+    request: Decimal = Field(default=Decimal(0), ge=0, le=MAX_REQUEST_PRICE_USD)
 
     def per_million(self, which: Literal["prompt", "completion"]) -> Decimal:
         return getattr(self, which) * 1_000_000  # type: ignore[no-any-return]

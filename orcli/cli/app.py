@@ -53,6 +53,22 @@ WorkflowOpt = Annotated[
 
 @app.command()
 @guarded
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Policy files or folders of them.")],
+    catalog: CatalogOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too (exit 1).")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="text, json or github (annotations).")] = "text",
+) -> None:
+    """Check policies against the schema and the catalog. Exit 0 clean, 1 lint errors, 2 unreadable input."""
+    from orcli.cli import validate_cmd
+
+    code = validate_cmd.run(paths, catalog, strict, output_format)
+    if code:
+        raise typer.Exit(int(code))
+
+
+@app.command()
+@guarded
 def compile(
     policy: Annotated[Path, typer.Argument(help="Policy file.")],
     workflow: WorkflowOpt = None,

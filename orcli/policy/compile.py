@@ -23,8 +23,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def provider_object(rules: ProviderRules) -> dict[str, Any]:
-    """OpenRouter's ``provider`` object: only the fields that differ from its defaults."""
-    dumped = rules.model_dump(mode="python", exclude_defaults=True, exclude_none=True)
+    """OpenRouter's ``provider`` object: exactly the fields the policy sets.
+
+    A field written in the policy goes on the wire even when it equals OpenRouter's default
+    (``allow_fallbacks: true``): the request then says what the policy says, and a change of
+    OpenRouter's default cannot silently change the route.
+    """
+    dumped = rules.model_dump(mode="python", exclude_unset=True, exclude_none=True)
+    # An empty list (e.g. an override that cleared ``order``) means the same as no field.
+    dumped = {k: v for k, v in dumped.items() if v != ()}
     if isinstance(rules.sort, str):
         dumped["sort"] = rules.sort.value
     elif rules.sort is not None:

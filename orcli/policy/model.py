@@ -19,15 +19,38 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orcli.catalog.model import ModelId, Quantization
+from orcli.sourcefile import described
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-WorkflowName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
-ProviderSlug = Annotated[str, Field(min_length=1, max_length=64)]
-EnvVarName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+WorkflowName = Annotated[
+    str,
+    Field(
+        pattern=described(r"^[a-z0-9][a-z0-9_-]*$", "a workflow name of lowercase letters, digits, '-' and '_'"),
+        max_length=64,
+    ),
+]
+ProviderSlug = Annotated[
+    str,
+    Field(
+        pattern=described(
+            r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$", "a provider slug such as 'deepinfra' or 'deepinfra/turbo', or its name"
+        ),
+        max_length=64,
+    ),
+]
+# BYOK keys are named, never written: a value that looks like a key fails this pattern.
+EnvVarName = Annotated[
+    str,
+    Field(
+        pattern=described(
+            r"^[A-Z_][A-Z0-9_]*$", "the name of an environment variable holding the key, e.g. 'OPENAI_BYOK_KEY'"
+        )
+    ),
+]
 
 
 class ModelChain(Frozen):
@@ -117,7 +140,9 @@ class Timeouts(Frozen):
     attempt_s: float = Field(default=30.0, gt=0)  # one attempt, request to last byte
     first_token_s: float | None = Field(default=None, gt=0)  # streams: time to first token
     stream_idle_s: float | None = Field(default=None, gt=0)  # streams: longest gap between chunks
-    total_s: float = Field(default=90.0, gt=0)  # deadline across every attempt and wait
+    # Deadline across every attempt and wait; the default covers the default retry worst case
+    # (3 attempts of 30 s plus 1.5 s of backoff), so a policy of defaults lints clean.
+    total_s: float = Field(default=120.0, gt=0)
 
 
 class Backoff(Frozen):

@@ -128,7 +128,7 @@ def test_missing_and_empty_files_hold_no_overrides(tmp_path: Path) -> None:
 BROKEN = {
     "syntax": (
         "overrides:\n  - id: ovr-12345678\n    action: [disable\n",
-        "4:1: YAML syntax error: expected ',' or ']', but got '<stream end>'",
+        "4:1: YAML syntax error: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence at 3:13)",
     ),
     "field": (
         "overrides:\n  - id: ovr-12345678\n    action: disable\n    provider: groq\n    reason: x\n"

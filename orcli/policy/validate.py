@@ -1,0 +1,103 @@
+"""Validate many policy files at once: load each, lint each, keep every problem.
+
+A file that cannot be loaded (missing, not YAML, not a policy) becomes a
+``LoadFailure`` and the run goes on with the next file, so one broken file never
+hides the problems of the others. Rendering and exit codes live in the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orcli.catalog.model import Catalog
+from orcli.errors import ExitCode, InputError, SourceError
+from orcli.policy.lint import Finding, lint_policy
+from orcli.policy.load import load_policy, policy_files
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """A file that could not be read as a policy, and the loader's one-line message."""
+
+    path: str
+    line: int | None
+    col: int | None
+    field: str
+    problem: str
+    message: str  # the whole line, as every other command prints it
+
+    @classmethod
+    def from_error(cls, path: str, exc: InputError) -> LoadFailure:
+        if isinstance(exc, SourceError):
+            return cls(exc.path, exc.line, exc.col, exc.field, exc.problem, exc.message)
+        problem = exc.message.removeprefix(f"{path}: ")
+        return cls(path, None, None, "", problem, exc.message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "severity": "error",
+            "rule": "load",
+            "field": self.field,
+            "message": self.problem,
+        }
+
+
+@dataclass
+class ValidationReport:
+    files: int = 0
+    workflows: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    load_failures: list[LoadFailure] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    def exit_code(self, *, strict: bool) -> ExitCode:
+        """The worst outcome: bad input, then failed checks (warnings count under ``strict``)."""
+        if self.load_failures:
+            return ExitCode.BAD_INPUT
+        if self.errors or (strict and self.warnings):
+            return ExitCode.CHECK_FAILED
+        return ExitCode.OK
+
+
+def _expand(paths: Iterable[str | Path], report: ValidationReport) -> list[Path]:
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        try:
+            found = policy_files([raw])
+        except InputError as exc:
+            report.load_failures.append(LoadFailure.from_error(str(raw), exc))
+            continue
+        for path in found:
+            key = path.resolve()
+            if key not in seen:  # a folder and a file inside it name the same file twice
+                seen.add(key)
+                files.append(path)
+    return files
+
+
+def validate_paths(paths: Iterable[str | Path], catalog: Catalog) -> ValidationReport:
+    report = ValidationReport()
+    for path in _expand(paths, report):
+        report.files += 1
+        try:
+            loaded = load_policy(path)
+        except InputError as exc:
+            report.load_failures.append(LoadFailure.from_error(str(path), exc))
+            continue
+        report.workflows += len(loaded.policy.workflows)
+        report.findings.extend(lint_policy(loaded, catalog))
+    return report
