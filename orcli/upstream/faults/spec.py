@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from orcli.sourcefile import load_document, parse_model
 
@@ -319,12 +319,10 @@ class FaultPlan(BaseModel):
 
     faults: tuple[FaultSpec, ...] = ()
 
-    @model_validator(mode="after")
-    def _ids(self) -> FaultPlan:
-        named = with_ids(self.faults)  # raises on duplicates
-        if named != self.faults:
-            object.__setattr__(self, "faults", named)  # frozen: set once, during validation
-        return self
+    @field_validator("faults")
+    @classmethod
+    def _ids(cls, faults: tuple[FaultSpec, ...]) -> tuple[FaultSpec, ...]:
+        return with_ids(faults)  # raises on duplicate ids
 
 
 def parse_faults(path: str | Path, text: str | None = None) -> tuple[FaultSpec, ...]:
