@@ -146,16 +146,19 @@ def _capped(content: str | None, calls: tuple[ToolCall, ...], max_tokens: int | 
 
 def prose(rng: random.Random, tokens: int) -> str:
     """Words until the text reaches ``tokens`` tokens (never more)."""
+    budget = tokens * 4  # estimate_tokens(text) <= tokens  <=>  len(text) <= 4 * tokens
     words: list[str] = []
     length = -1
-    while True:
-        word = WORDS[rng.randrange(len(WORDS))]
-        if estimate_tokens("x" * (length + 1 + len(word))) > tokens:
-            break
-        words.append(word)
-        length += 1 + len(word)
+    full = False
+    while not full:
+        for word in rng.choices(WORDS, k=budget // 6 + 2):  # about as many words as will fit
+            if length + 1 + len(word) > budget:
+                full = True
+                break
+            words.append(word)
+            length += 1 + len(word)
     if not words:
-        return WORDS[0][: max(1, tokens * 4)]
+        return WORDS[0][: max(1, budget)]
     text = " ".join(words)
     return text[0].upper() + text[1:]
 
