@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orcli.catalog.model import Catalog
-from orcli.upstream.content import instance, prose, violate
+from orcli.upstream.content import prose
+from orcli.upstream.schema_values import instance, violate
 from orcli.upstream.simulator import Simulator
 from orcli.upstream.wire import estimate_tokens
 from tests.upstream.support import as_json, request_body
