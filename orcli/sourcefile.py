@@ -228,8 +228,8 @@ def parse_model(doc: Document, model: type[M], *, context: Mapping[str, Any] | N
 
 def _translate(doc: Document, root: type[BaseModel], exc: ValidationError) -> SourceError:
     err = exc.errors(include_url=False)[0]
-    loc = _data_loc(doc.data, tuple(err["loc"]))
     kind = err["type"]
+    loc = _data_loc(doc.data, tuple(err["loc"]), absent_key=kind in ("missing", "extra_forbidden"))
     if kind == "extra_forbidden" and loc:
         unknown = loc[-1]
         allowed = _allowed_keys(root, loc[:-1])
@@ -268,19 +268,23 @@ def _problem(kind: str, message: str, ctx: Mapping[str, Any], value: Any) -> str
     return message[:1].lower() + message[1:]
 
 
-def _data_loc(data: Any, loc: Loc) -> Loc:
-    """Drop pydantic's synthetic loc parts (union tags, validator names) that are not in the data."""
+def _data_loc(data: Any, loc: Loc, *, absent_key: bool = True) -> Loc:
+    """Drop pydantic's synthetic loc parts (union tags, validator names) that are not in the data.
+
+    ``absent_key``: the error is about a key that is missing or unknown, so the last part is a
+    data key even though the data lacks it (it is always the last part)."""
     out: list[PathPart] = []
     cur = data
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(cur, Mapping) and part in cur:
             out.append(part)
             cur = cur[part]
         elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
             out.append(part)
             cur = cur[part]
-        elif isinstance(cur, Mapping) and isinstance(part, str) and "[" not in part and "-" not in part:
-            # A missing key or an unknown key: part of the data path, not a union tag.
+        elif absent_key and isinstance(cur, Mapping) and isinstance(part, str) and i == len(loc) - 1:
+            # A missing key or an unknown key (always the last part): part of the data path.
+            # Earlier parts not in the data are union tags (e.g. a fault's kind), skipped.
             out.append(part)
             cur = None
     return tuple(out)

@@ -31,6 +31,8 @@ preview_app = typer.Typer(
     no_args_is_help=True,
 )
 route_app.add_typer(preview_app, name="preview")
+mock_app = typer.Typer(help="The OpenRouter simulator (mock upstream).", no_args_is_help=True)
+app.add_typer(mock_app, name="mock")
 
 CatalogOpt = Annotated[
     Path | None,
@@ -255,6 +257,23 @@ def preview_force(
         ttl = "1h"  # the expiry changes nothing in the preview; force overrides just need one
     target = route_cmds.Target.force(workflow, model, provider, reason, ttl, until)
     route_cmds.preview_cmd(target, overrides, policy, catalog, as_json)
+@mock_app.command("serve")
+@guarded
+def mock_serve(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback unless --allow-remote).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0 = any free port).")] = 8787,
+    catalog: CatalogOpt = None,
+    faults: Annotated[Path | None, typer.Option("--faults", help="Faults file (YAML or JSON).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for routing, timing and content.")] = 0,
+    time_scale: Annotated[
+        float, typer.Option(min=0.0, help="Multiply every simulated delay (0 = answer at once).")
+    ] = 1.0,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback --host.")] = False,
+) -> None:
+    """Serve the OpenRouter API (chat completions, models, generation, key) with injectable faults."""
+    from orcli.cli import mock_cmds
+
+    mock_cmds.serve_cmd(host, port, catalog, faults, seed, time_scale, allow_remote)
 
 
 def main() -> None:

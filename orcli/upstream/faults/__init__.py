@@ -1,0 +1,57 @@
+"""Fault injection for the simulator: specs, activation rules, the live engine, the firing log."""
+
+from orcli.upstream.faults.activation import Event
+from orcli.upstream.faults.engine import FaultEngine
+from orcli.upstream.faults.log import Firing
+from orcli.upstream.faults.spec import (
+    FAULT_KINDS,
+    AuthFault,
+    BillingFault,
+    ConnectionResetFault,
+    ContextLengthFault,
+    FaultPlan,
+    FaultSpec,
+    InvalidResponseFault,
+    LatencyFault,
+    MalformedSseFault,
+    MalformedToolCallFault,
+    MissingDoneFault,
+    ModerationFault,
+    NoEndpointsFault,
+    OutageFault,
+    RateLimitFault,
+    StreamCutFault,
+    StreamErrorFault,
+    StreamStallFault,
+    TimeoutFault,
+    parse_faults,
+    with_ids,
+)
+
+__all__ = [
+    "FAULT_KINDS",
+    "AuthFault",
+    "BillingFault",
+    "ConnectionResetFault",
+    "ContextLengthFault",
+    "Event",
+    "FaultEngine",
+    "FaultPlan",
+    "FaultSpec",
+    "Firing",
+    "InvalidResponseFault",
+    "LatencyFault",
+    "MalformedSseFault",
+    "MalformedToolCallFault",
+    "MissingDoneFault",
+    "ModerationFault",
+    "NoEndpointsFault",
+    "OutageFault",
+    "RateLimitFault",
+    "StreamCutFault",
+    "StreamErrorFault",
+    "StreamStallFault",
+    "TimeoutFault",
+    "parse_faults",
+    "with_ids",
+]

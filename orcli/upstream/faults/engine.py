@@ -1,0 +1,100 @@
+"""The live set of faults: their match counters, evaluation by stage, and the firing log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from orcli.upstream.faults.activation import Event, fires, in_window, targets
+from orcli.upstream.faults.log import Firing
+from orcli.upstream.faults.spec import FaultSpec, Stage, with_ids
+
+
+@dataclass(slots=True)
+class _Slot:
+    spec: FaultSpec
+    matched: int = 0  # matching events seen so far (for ``first`` and ``every``)
+
+
+class FaultEngine:
+    """Holds the faults in declaration order. Not thread-safe: the simulator serialises calls."""
+
+    def __init__(self, faults: Sequence[FaultSpec] = (), *, seed: int = 0) -> None:
+        self._seed = seed
+        self._slots: list[_Slot] = []
+        self._added = 0  # faults ever added: default ids keep counting after a clear
+        self._firings: list[Firing] = []
+        for fault in faults:
+            self.add(fault)
+
+    @property
+    def specs(self) -> tuple[FaultSpec, ...]:
+        return tuple(slot.spec for slot in self._slots)
+
+    @property
+    def firings(self) -> tuple[Firing, ...]:
+        return tuple(self._firings)
+
+    def add(self, fault: FaultSpec) -> FaultSpec:
+        """Add a fault (an id is assigned if it has none); ``ValueError`` on a duplicate id."""
+        (named,) = with_ids([fault], start=self._added + 1)
+        if any(slot.spec.id == named.id for slot in self._slots):
+            raise ValueError(f"fault id '{named.id}' already exists")
+        self._added += 1
+        self._slots.append(_Slot(named))
+        return named
+
+    def remove(self, fault_id: str) -> bool:
+        before = len(self._slots)
+        self._slots = [slot for slot in self._slots if slot.spec.id != fault_id]
+        return len(self._slots) != before
+
+    def clear(self) -> None:
+        self._slots.clear()
+
+    def clear_firings(self) -> None:
+        self._firings.clear()
+
+    def evaluate(
+        self,
+        stage: Stage,
+        event: Event,
+        *,
+        generation_id: str | None,
+        applies: Callable[[FaultSpec], bool] | None = None,
+        stop_at_first: bool = False,
+    ) -> list[FaultSpec]:
+        """The faults of ``stage`` that fire on ``event``, in declaration order, each recorded.
+
+        ``applies`` narrows the candidates further (e.g. stream faults only on streamed
+        requests) *before* counting, so a fault that cannot apply never uses up its ``first``.
+        ``stop_at_first``: later faults are not evaluated once one fired (their counters stay).
+        """
+        fired: list[FaultSpec] = []
+        for slot in self._slots:
+            spec = slot.spec
+            if spec.stage != stage or not targets(spec, event) or not in_window(spec, event):
+                continue
+            if applies is not None and not applies(spec):
+                continue
+            slot.matched += 1
+            if not fires(spec, slot.matched, self._seed, event):
+                continue
+            fired.append(spec)
+            self._firings.append(
+                Firing(
+                    fault_id=spec.fault_id,
+                    kind=spec.kind_name,
+                    request_index=event.request_index,
+                    generation_id=generation_id,
+                    at_s=event.at_s,
+                    provider=event.endpoint.tag if event.endpoint is not None else None,
+                    model=event.models[0] if len(event.models) == 1 else None,
+                )
+            )
+            if stop_at_first:
+                break
+        return fired
+
+    def has_stage(self, stage: Stage) -> bool:
+        return any(slot.spec.stage == stage for slot in self._slots)

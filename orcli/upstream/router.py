@@ -1,0 +1,87 @@
+"""Routing for the simulator: the request's endpoint plan, and the failover rules.
+
+Endpoint eligibility and order come from :mod:`orcli.routing.plan` (the same code
+``orcli explain`` shows), fed with the simulator's health and a per-request seeded RNG.
+This module turns the plan into the sequence OpenRouter walks: each model's endpoints
+in order (or all models' endpoints together under ``sort.partition: none``), with models
+that have no eligible endpoint contributing their routing error in their place.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orcli.catalog.model import Catalog, Endpoint
+from orcli.routing.plan import DOCS_URL, Candidate, Health, RoutePlan, RouteRequest, RoutingFailure, plan_route
+from orcli.upstream.wire import ChatRequest
+
+
+# Statuses after which OpenRouter tries the model's next endpoint: upstream 5xx, rate
+# limits and upstream timeouts (408 here). Other errors (400, 401, 403, ...) end the model;
+# whether a provider 400/403 triggers provider failover is unconfirmed, so it does not.
+def fails_over(status: int) -> bool:
+    return status >= 500 or status in (408, 429)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One thing to try: an endpoint of a model, or a model that has nothing to try."""
+
+    model_id: str
+    candidate: Candidate | None
+    failure: RoutingFailure | None = None
+
+
+def route_request(chat: ChatRequest) -> RouteRequest:
+    return RouteRequest(
+        models=chat.models,
+        provider=chat.provider,
+        parameters=chat.parameters,
+        prompt_tokens=chat.prompt_tokens,
+        max_tokens=chat.max_tokens,
+    )
+
+
+def plan(chat: ChatRequest, catalog: Catalog, health: Health, rng: random.Random) -> RoutePlan:
+    return plan_route(route_request(chat), catalog, health=health, rng=rng)
+
+
+def unknown_models(chat: ChatRequest, catalog: Catalog) -> list[str]:
+    return [m for m in chat.models if catalog.get(m) is None]
+
+
+def no_endpoints_failure(model_id: str, message: str | None) -> RoutingFailure:
+    text = message or f"No endpoints found for {model_id}. To learn more about provider routing, visit: {DOCS_URL}"
+    return RoutingFailure(404, text, "not_found", ("no_endpoints",))
+
+
+def steps(route: RoutePlan, chat: ChatRequest, dropped: Callable[[str, Endpoint], str | None]) -> list[Step]:
+    """The failover sequence. ``dropped(model, endpoint)`` returns a message when a fault
+    removes the endpoint from routing (``""`` for the default message), else None."""
+    removed: dict[str, str] = {}
+    kept: list[tuple[str, Candidate]] = []
+    for model_id, cand in route.attempts:
+        message = dropped(model_id, cand.endpoint)
+        if message is None:
+            kept.append((model_id, cand))
+        else:
+            removed[model_id] = message
+    served = {m for m, _ in kept}
+
+    def failure(model_id: str, planned: RoutingFailure | None) -> Step:
+        return Step(model_id, None, planned or no_endpoints_failure(model_id, removed.get(model_id) or None))
+
+    spec = chat.provider.sort_spec
+    if spec is not None and spec.partition == "none":
+        out = [Step(m, c) for m, c in kept]
+        out.extend(failure(mp.model_id, mp.failure) for mp in route.models if mp.model_id not in served)
+        return out
+    out = []
+    for mp in route.models:
+        if mp.model_id in served:
+            out.extend(Step(m, c) for m, c in kept if m == mp.model_id)
+        else:
+            out.append(failure(mp.model_id, mp.failure))
+    return out

@@ -1,0 +1,114 @@
+"""Server-sent events in OpenRouter's chunk shape, with their timing.
+
+A stream opens with a ``: OPENROUTER PROCESSING`` comment, then ``chat.completion.chunk``
+events carrying the text (or the tool call's arguments) in pieces, a chunk with the
+finish reason, a final chunk with ``choices: []`` and the usage, and ``data: [DONE]``.
+Stream faults cut, stall, corrupt or end it early; once it has started there is no
+failover, so a late error arrives in-band with ``finish_reason: "error"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from orcli.upstream.content import Completion
+from orcli.upstream.records import Chunk
+from orcli.upstream.wire import ApiError, dumps, estimate_tokens
+
+PROCESSING = b": OPENROUTER PROCESSING\n\n"
+StreamOutcome = Literal["complete", "cut", "error"]
+DONE = b"data: [DONE]\n\n"
+_ARG_PIECE_CHARS = 16
+
+
+def event(data: dict[str, Any]) -> bytes:
+    return b"data: " + dumps(data) + b"\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamShape:
+    """What stream faults do to an otherwise complete stream (token counts are completion tokens)."""
+
+    cut_after: int | None = None
+    stall_after: int | None = None
+    stall_s: float = 0.0
+    malformed_after: int | None = None
+    error_after: int | None = None
+    error: ApiError | None = None
+    missing_done: bool = False
+
+
+def _pieces(completion: Completion) -> list[tuple[dict[str, Any], int]]:
+    """Deltas in order, each with its token count; the first carries the role."""
+    out: list[tuple[dict[str, Any], int]] = []
+    if completion.tool_calls:
+        for index, call in enumerate(completion.tool_calls):
+            head = {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+            out.append(({"tool_calls": [head]}, estimate_tokens(call.name)))
+            args = call.arguments
+            for start in range(0, len(args), _ARG_PIECE_CHARS):
+                piece = args[start : start + _ARG_PIECE_CHARS]
+                out.append(
+                    ({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}, estimate_tokens(piece))
+                )
+    text = completion.content or ""
+    if text or not out:
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            piece = word if i == 0 else " " + word
+            out.append(({"content": piece}, estimate_tokens(piece)))
+    first = out[0][0]
+    out[0] = ({"role": "assistant", "content": first.get("content"), **first}, out[0][1])
+    return out
+
+
+def stream_chunks(
+    head: dict[str, Any],
+    completion: Completion,
+    native_finish_reason: str,
+    usage: dict[str, Any],
+    seconds_per_token: float,
+    shape: StreamShape,
+) -> tuple[tuple[Chunk, ...], StreamOutcome]:
+    """The stream body as timed pieces, and how it ends: ``complete``, ``cut`` (the
+    connection drops mid-body) or ``error`` (an in-band terminal error chunk)."""
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, native: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish, "native_finish_reason": native, "logprobs": None}
+        return event({**head, "choices": [choice]})
+
+    out: list[Chunk] = [(0.0, PROCESSING)]
+    emitted = 0
+    stalled = malformed = False
+    pieces = _pieces(completion)
+    # One pass over the pieces plus a final check point before the finish chunk.
+    for i in range(len(pieces) + 1):
+        if shape.cut_after is not None and emitted >= shape.cut_after:
+            return tuple(out), "cut"
+        if shape.error_after is not None and emitted >= shape.error_after and shape.error is not None:
+            envelope = shape.error.envelope()["error"]
+            choice = {"index": 0, "delta": {"content": ""}, "finish_reason": "error", "native_finish_reason": "error"}
+            out.append((0.0, event({**head, "error": envelope, "choices": [choice]})))
+            return tuple(out), "error"
+        if shape.malformed_after is not None and emitted >= shape.malformed_after and not malformed:
+            malformed = True
+            broken = b'data: {"id":"' + str(head["id"]).encode() + b'","choices":[{"index":0,"delta":{"content":"\n\n'
+            out.append((0.0, broken))
+        extra_s = 0.0
+        if shape.stall_after is not None and emitted >= shape.stall_after and not stalled:
+            stalled = True
+            extra_s = shape.stall_s
+        if i == len(pieces):
+            if extra_s:
+                out.append((extra_s, b": OPENROUTER PROCESSING\n\n"))
+            break
+        delta, tokens = pieces[i]
+        delay = 0.0 if i == 0 else tokens * seconds_per_token
+        out.append((delay + extra_s, chunk(delta)))
+        emitted += tokens
+    out.append((0.0, chunk({}, completion.finish_reason, native_finish_reason)))
+    out.append((0.0, event({**head, "choices": [], "usage": usage})))
+    if not shape.missing_done:
+        out.append((0.0, DONE))
+    return tuple(out), "complete"

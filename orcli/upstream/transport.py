@@ -1,0 +1,177 @@
+"""httpx transports over the simulator: the network edge, replaced.
+
+Each transport turns an ``httpx.Request`` into a :class:`WireRequest`, asks the simulator
+for the complete timed reply, and plays it out on its clock:
+
+- the response (or, for streams, the headers and first chunk) arrives after the reply's
+  delay; each later chunk after its own delay, so a client can measure time to first token
+  and gaps between chunks;
+- httpx's per-request read timeout is honoured: when the next piece would take longer,
+  the transport waits exactly the timeout and raises ``httpx.ReadTimeout``;
+- connection faults raise what the network would: ``httpx.ConnectError`` before the
+  request is sent, ``httpx.RemoteProtocolError`` when the peer drops the connection.
+
+``SimulatorTransport`` takes an :class:`orcli.clock.Clock` (default: a fresh
+``VirtualClock``, so nothing ever waits on the wall clock). ``AsyncSimulatorTransport``
+uses ``anyio.sleep``/``anyio.current_time``: virtual under trio's
+``MockClock(autojump_threshold=0)``, real under asyncio. Time 0 of the simulator is
+``origin_s`` on that clock, or the moment of the first request.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import anyio
+import httpx
+
+from orcli.clock import Clock, VirtualClock
+from orcli.upstream.records import Reply
+from orcli.upstream.simulator import Simulator, WireRequest, has_bearer
+
+BASE_URL = "https://openrouter.ai/api/v1"
+# A reply that never arrives, awaited without any read timeout, gives up after a simulated day.
+NO_TIMEOUT_CAP_S = 86_400.0
+
+
+def _wire(request: httpx.Request, body: bytes) -> WireRequest:
+    return WireRequest(
+        method=request.method,
+        path=request.url.path,
+        query=request.url.query.decode("ascii", "replace"),
+        body=body,
+        authorized=has_bearer(request.headers.get("authorization")),
+    )
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeout: dict[str, Any] = request.extensions.get("timeout") or {}
+    value = timeout.get("read")
+    return float(value) if value is not None else None
+
+
+def _wait_plan(delay_s: float, read_timeout_s: float | None) -> tuple[float, bool]:
+    """How long to wait before the next piece, and whether the read times out instead."""
+    if read_timeout_s is not None and delay_s > read_timeout_s:
+        return read_timeout_s, True
+    if math.isinf(delay_s):
+        return NO_TIMEOUT_CAP_S, True
+    return delay_s, False
+
+
+def _response(
+    reply: Reply, request: httpx.Request, stream: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
+    return httpx.Response(reply.status, headers=list(reply.headers), stream=stream, request=request)
+
+
+def _timeout_error(request: httpx.Request) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("The read operation timed out", request=request)
+
+
+def _reset_error(request: httpx.Request, streaming: bool) -> httpx.RemoteProtocolError:
+    if streaming:
+        message = "peer closed connection without sending complete message body (incomplete chunked read)"
+    else:
+        message = "Server disconnected without sending a response."
+    return httpx.RemoteProtocolError(message, request=request)
+
+
+class SimulatorTransport(httpx.BaseTransport):
+    def __init__(self, sim: Simulator, clock: Clock | None = None, *, origin_s: float | None = None) -> None:
+        self.sim = sim
+        self.clock: Clock = clock if clock is not None else VirtualClock()
+        self._origin_s = origin_s
+
+    def _now_s(self) -> float:
+        now = self.clock.now()
+        if self._origin_s is None:
+            self._origin_s = now
+        return now - self._origin_s
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        reply = self.sim.handle(_wire(request, body), self._now_s())
+        if reply.failure == "connect":
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        read_timeout = _read_timeout(request)
+        wait_s, timed_out = _wait_plan(reply.delay_s, read_timeout)
+        self.clock.sleep(wait_s)
+        if timed_out:
+            raise _timeout_error(request)
+        if reply.failure == "reset":
+            raise _reset_error(request, streaming=False)
+        if reply.chunks is None:
+            return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body, request=request)
+        return _response(reply, request, _ClockedStream(reply, self.clock, read_timeout, request))
+
+
+class _ClockedStream(httpx.SyncByteStream):
+    """A streamed body whose chunks arrive on the clock (the first one with the headers)."""
+
+    def __init__(self, reply: Reply, clock: Clock, read_timeout_s: float | None, request: httpx.Request) -> None:
+        self._reply = reply
+        self._clock = clock
+        self._read_timeout_s = read_timeout_s
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        assert self._reply.chunks is not None
+        for i, (delay_s, data) in enumerate(self._reply.chunks):
+            if i > 0 and delay_s > 0:
+                wait_s, timed_out = _wait_plan(delay_s, self._read_timeout_s)
+                self._clock.sleep(wait_s)
+                if timed_out:
+                    raise _timeout_error(self._request)
+            yield data
+        if self._reply.stream_end == "reset":
+            raise _reset_error(self._request, streaming=True)
+
+
+class AsyncSimulatorTransport(httpx.AsyncBaseTransport):
+    def __init__(self, sim: Simulator, *, origin_s: float | None = None) -> None:
+        self.sim = sim
+        self._origin_s = origin_s
+
+    def _now_s(self) -> float:
+        now = anyio.current_time()
+        if self._origin_s is None:
+            self._origin_s = now
+        return now - self._origin_s
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        reply = self.sim.handle(_wire(request, body), self._now_s())
+        if reply.failure == "connect":
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        read_timeout = _read_timeout(request)
+        wait_s, timed_out = _wait_plan(reply.delay_s, read_timeout)
+        await anyio.sleep(wait_s)
+        if timed_out:
+            raise _timeout_error(request)
+        if reply.failure == "reset":
+            raise _reset_error(request, streaming=False)
+        if reply.chunks is None:
+            return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body, request=request)
+        return _response(reply, request, _AsyncClockedStream(reply, read_timeout, request))
+
+
+class _AsyncClockedStream(httpx.AsyncByteStream):
+    def __init__(self, reply: Reply, read_timeout_s: float | None, request: httpx.Request) -> None:
+        self._reply = reply
+        self._read_timeout_s = read_timeout_s
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert self._reply.chunks is not None
+        for i, (delay_s, data) in enumerate(self._reply.chunks):
+            if i > 0 and delay_s > 0:
+                wait_s, timed_out = _wait_plan(delay_s, self._read_timeout_s)
+                await anyio.sleep(wait_s)
+                if timed_out:
+                    raise _timeout_error(self._request)
+            yield data
+        if self._reply.stream_end == "reset":
+            raise _reset_error(self._request, streaming=True)
