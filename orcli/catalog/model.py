@@ -78,9 +78,10 @@ class Pricing(Frozen):
     def cost(self, prompt_tokens: int, completion_tokens: int) -> Decimal:
         return self.prompt * prompt_tokens + self.completion * completion_tokens + self.request
 
-    @property
+    @cached_property
     def blended(self) -> Decimal:
-        """One price for ranking: prompt and completion weighted 3:1, like typical chat traffic."""
+        """One price for ranking: prompt and completion weighted 3:1, like typical chat traffic.
+        Cached: routing ranks by it on every request."""
         return (self.prompt * 3 + self.completion) / 4
 
 

@@ -14,9 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# jsonschema ships no type information and the shared environment has no stub package.
-from jsonschema import Draft7Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import SchemaError
 
 from orcli.policy.model import ErrorClass
 

@@ -201,19 +201,29 @@ def _stages(rules: ProviderRules, request: RouteRequest, model_id: str, model: M
         missing = sorted(p for p in request.parameters if not ep.supports(p))
         return f"lacks required parameter(s) {', '.join(missing)}" if missing else None
 
-    return [
-        _Stage("tier", tier),
-        _Stage("only", only),
-        _Stage("ignore", ignore),
-        _Stage("order", order_only),
-        _Stage("data_collection", data_collection),
-        _Stage("zdr", zdr),
-        _Stage("quantization", quantization),
-        _Stage("max_price", max_price),
-        _Stage("context_length", context),
-        _Stage("max_tokens", max_tokens),
-        _Stage("require_parameters", required),
-    ]
+    # Stages whose rule is not set cannot exclude anything; leaving them out keeps the
+    # simulator's per-request routing cheap without changing any result.
+    stages = [_Stage("tier", tier)]
+    if rules.only:
+        stages.append(_Stage("only", only))
+    if rules.ignore:
+        stages.append(_Stage("ignore", ignore))
+    if not rules.allow_fallbacks and rules.order:
+        stages.append(_Stage("order", order_only))
+    if rules.data_collection == "deny":
+        stages.append(_Stage("data_collection", data_collection))
+    if rules.zdr:
+        stages.append(_Stage("zdr", zdr))
+    if rules.quantizations:
+        stages.append(_Stage("quantization", quantization))
+    if rules.max_price is not None:
+        stages.append(_Stage("max_price", max_price))
+    stages.append(_Stage("context_length", context))
+    if request.max_tokens is not None:
+        stages.append(_Stage("max_tokens", max_tokens))
+    if rules.require_parameters:
+        stages.append(_Stage("require_parameters", required))
+    return stages
 
 
 def _fmt(value: Decimal) -> str:
@@ -345,10 +355,13 @@ def _weight(ep: Endpoint) -> float:
 def _load_balanced(
     endpoints: Sequence[Endpoint], model_id: str, health: Health | None, rng: random.Random | None
 ) -> list[Candidate]:
-    stable = [ep for ep in endpoints if health is None or not health.had_recent_outage(model_id, ep)]
-    unstable = [ep for ep in endpoints if ep not in stable]
-    total = sum(_weight(ep) for ep in stable)
-    chance = {ep.tag: _weight(ep) / total for ep in stable} if total else {}
+    stable: list[Endpoint] = []
+    unstable: list[Endpoint] = []
+    for ep in endpoints:
+        (unstable if health is not None and health.had_recent_outage(model_id, ep) else stable).append(ep)
+    weight = {ep.tag: _weight(ep) for ep in stable}
+    total = sum(weight.values())
+    chance = {tag: w / total for tag, w in weight.items()} if total else {}
     out: list[Candidate] = []
     pool = sorted(stable, key=lambda ep: (float(ep.pricing.blended), ep.tag))
     if rng is None:
@@ -357,8 +370,7 @@ def _load_balanced(
     else:
         # Weighted sampling without replacement: each attempt picks among those not yet tried.
         while pool:
-            weights = [_weight(ep) for ep in pool]
-            pick = rng.choices(range(len(pool)), weights=weights, k=1)[0]
+            pick = rng.choices(range(len(pool)), weights=[weight[ep.tag] for ep in pool], k=1)[0]
             ep = pool.pop(pick)
             out.append(Candidate(ep, "load balanced (weight 1/price²)", chance[ep.tag]))
     for ep in sorted(unstable, key=lambda ep: (float(ep.pricing.blended), ep.tag)):

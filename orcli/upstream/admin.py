@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from orcli.sourcefile import format_loc
-from orcli.upstream.faults.spec import FaultSpec
+from orcli.upstream.faults.spec import FAULT_KINDS, FaultSpec
 
 if TYPE_CHECKING:
     from orcli.upstream.simulator import Simulator
@@ -95,6 +95,4 @@ def _add(sim: Simulator, body: bytes) -> tuple[int, dict[str, Any]]:
 
 
 def _is_tag(part: Any) -> bool:
-    from orcli.upstream.faults.spec import FAULT_KINDS
-
     return isinstance(part, str) and part in FAULT_KINDS

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from orcli.catalog.model import Endpoint
-from orcli.upstream import content, sse
+from orcli.upstream import content, schema_values, sse
 from orcli.upstream.faults.spec import (
     AuthFault,
     BillingFault,
@@ -204,7 +204,9 @@ def invalid_body(fault: InvalidResponseFault, response: dict[str, Any], chat: Ch
         value = json.loads(text)
     except ValueError:
         value = None  # already cut short by max_tokens
-    broken = json.dumps(content.violate(value, schema)) if schema and value is not None else text[: len(text) // 2]
+    broken = (
+        json.dumps(schema_values.violate(value, schema)) if schema and value is not None else text[: len(text) // 2]
+    )
     choice["message"] = {**choice["message"], "content": broken}
     return dumps({**response, "choices": [choice]})
 

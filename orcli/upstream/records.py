@@ -64,5 +64,5 @@ class RequestRecord:
     outcome: str  # "ok", an error type, or "connect_error" / "connection_reset" / "no_reply"
     served_model: str | None
     served_provider: str | None
-    latency_s: float  # until the response arrived (headers, for streams); inf if never
+    latency_s: float  # until the whole answer arrived (last chunk, for streams); inf if never
     cost_usd: float

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -100,7 +101,7 @@ def provider_responses(attempts: list[AttemptRecord]) -> list[dict[str, Any]]:
 def generation(
     *,
     gen_id: str,
-    created_at: str,
+    created_at_s: float,
     model_id: str,
     ep: Endpoint | None,
     streamed: bool,
@@ -121,7 +122,7 @@ def generation(
         "provider_name": ep.provider_name if ep is not None else None,
         "streamed": streamed,
         "cancelled": False,
-        "created_at": created_at,
+        "created_at": datetime.fromtimestamp(created_at_s, UTC).isoformat().replace("+00:00", "Z"),
         "latency": None if math.isinf(latency_s) else round(latency_s * 1000),
         "generation_time": round(generation_s * 1000),
         "finish_reason": finish_reason,

@@ -18,10 +18,10 @@ from __future__ import annotations
 import random
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -120,7 +120,8 @@ class Simulator:
         limit = self.options.history_limit
         self._requests: deque[RequestRecord] = deque(maxlen=limit)
         self._attempts: deque[AttemptRecord] = deque(maxlen=limit)
-        self._generations: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # Generation records are built when read: most are never asked for.
+        self._generations: OrderedDict[str, Callable[[], dict[str, Any]]] = OrderedDict()
         self._count = 0
         self._usage_usd = Decimal(0)
         self._byok_usage_usd = Decimal(0)
@@ -152,8 +153,10 @@ class Simulator:
             return tuple(self._requests)
 
     def generation(self, generation_id: str) -> dict[str, Any] | None:
+        """The ``/generation`` record of a request (with its ``provider_responses`` trail)."""
         with self._lock:
-            return self._generations.get(generation_id)
+            build = self._generations.get(generation_id)
+        return build() if build is not None else None
 
     def fired(self, fault_id: str) -> int:
         """How many times the fault with this id has fired."""
@@ -294,7 +297,7 @@ class Simulator:
         return self._all_failed(call, last_error, elapsed)
 
     def _generation_id(self, now_s: float, rng: random.Random) -> str:
-        tail = "".join(_GEN_ALPHABET[rng.randrange(len(_GEN_ALPHABET))] for _ in range(20))
+        tail = "".join(rng.choices(_GEN_ALPHABET, k=20))
         return f"gen-{self.options.epoch_s + int(now_s)}-{tail}"
 
     def _dropped(self, call: _Call, model_id: str, ep: Endpoint) -> str | None:
@@ -429,9 +432,11 @@ class Simulator:
             headers.append(("retry-after", effects.seconds_header(min(h for h in hints if h is not None))))
         error = ApiError(error.status, error.message, error.metadata, tuple(headers))
         self._store_generation(
-            responses.generation(
+            call.gen_id,
+            partial(
+                responses.generation,
                 gen_id=call.gen_id,
-                created_at=self._iso(call.now_s),
+                created_at_s=self.options.epoch_s + call.now_s,
                 model_id=call.chat.models[0],
                 ep=None,
                 streamed=call.chat.stream,
@@ -444,7 +449,7 @@ class Simulator:
                 billed=Decimal(0),
                 upstream=None,
                 attempts=call.attempts,
-            )
+            ),
         )
         return self._refused(call.index, call.now_s, call.chat, error, elapsed, call.gen_id)
 
@@ -521,9 +526,11 @@ class Simulator:
             self._byok_usage_usd += upstream
         self._record_request(call, 200, "ok", latency_s, (model_id, ep.provider_name), float(billed))
         self._store_generation(
-            responses.generation(
+            call.gen_id,
+            partial(
+                responses.generation,
                 gen_id=call.gen_id,
-                created_at=self._iso(call.now_s),
+                created_at_s=self.options.epoch_s + call.now_s,
                 model_id=model_id,
                 ep=ep,
                 streamed=call.chat.stream,
@@ -536,7 +543,7 @@ class Simulator:
                 billed=billed,
                 upstream=upstream,
                 attempts=call.attempts,
-            )
+            ),
         )
 
     def _refused(
@@ -556,8 +563,8 @@ class Simulator:
         )
         return error_reply(error, delay_s, gen_id)
 
-    def _store_generation(self, data: dict[str, Any]) -> None:
-        self._generations[str(data["id"])] = data
+    def _store_generation(self, gen_id: str, build: Callable[[], dict[str, Any]]) -> None:
+        self._generations[gen_id] = build
         while len(self._generations) > self.options.history_limit:
             self._generations.popitem(last=False)
 
@@ -579,9 +586,6 @@ class Simulator:
             data[f"usage{period}"] = usage
             data[f"byok_usage{period}"] = byok
         return {"data": data}
-
-    def _iso(self, now_s: float) -> str:
-        return datetime.fromtimestamp(self.options.epoch_s + now_s, UTC).isoformat().replace("+00:00", "Z")
 
 
 def error_reply(error: ApiError, delay_s: float = 0.0, gen_id: str | None = None) -> Reply:

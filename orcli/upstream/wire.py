@@ -327,7 +327,12 @@ def _positive_int(body: dict[str, Any], key: str) -> int | None:
     return value
 
 
+_DEFAULT_RULES = ProviderRules()
+
+
 def _provider(value: Any, route: Any) -> ProviderRules:
+    if (value is None or value == {}) and route is None:
+        return _DEFAULT_RULES  # the common case: no provider preferences at all
     if value is None:
         value = {}
     if not isinstance(value, dict):
