@@ -257,6 +257,8 @@ def preview_force(
         ttl = "1h"  # the expiry changes nothing in the preview; force overrides just need one
     target = route_cmds.Target.force(workflow, model, provider, reason, ttl, until)
     route_cmds.preview_cmd(target, overrides, policy, catalog, as_json)
+
+
 @mock_app.command("serve")
 @guarded
 def mock_serve(
@@ -284,7 +286,9 @@ def drill(
     catalog: CatalogOpt = None,
     overrides: Annotated[
         Path | None,
-        typer.Option("--overrides", envvar="ORCLI_OVERRIDES", help="Route overrides file (default .orcli/overrides.yaml)."),
+        typer.Option(
+            "--overrides", envvar="ORCLI_OVERRIDES", help="Route overrides file (default .orcli/overrides.yaml)."
+        ),
     ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     junit_path: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,

@@ -76,11 +76,17 @@ def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement
         return Judgement(Outcome.FAILED, "answered outside the policy", violations, depth)
 
     final = result.attempts[-1]
+    if depth == 0 and final.ignored_providers:
+        bypassed = ", ".join(final.ignored_providers)
+        return Judgement(Outcome.DEGRADED, f"circuit breaker bypassed {bypassed}", (), depth)
     earlier_providers = {a.provider for a in result.attempts[:-1] if a.provider is not None}
     switched_provider = len(final.upstream_hops) > 1 or bool(earlier_providers - {final.provider})
     if depth == 0 and not switched_provider:
         retries = len(result.attempts) - 1
-        return Judgement(Outcome.SERVED, "primary route" + (f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""))
+        return Judgement(
+            Outcome.SERVED,
+            "primary route" + (f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""),
+        )
     if depth == 0:
         return Judgement(Outcome.DEGRADED, f"provider fallback to {provider}", (), depth)
     return Judgement(Outcome.DEGRADED, f"model fallback to {model} (depth {depth})", (), depth)

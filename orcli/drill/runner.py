@@ -28,8 +28,8 @@ from orcli.errors import BudgetExceeded, InputError
 from orcli.overrides.store import load_overrides
 from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.load import load_policy
-from orcli.policy.resolve import resolve_workflow
 from orcli.policy.model import Workflow
+from orcli.policy.resolve import resolve_workflow
 from orcli.upstream import Simulator
 from orcli.upstream.faults import FaultSpec
 from orcli.upstream.transport import AsyncSimulatorTransport
@@ -128,7 +128,9 @@ async def _run_mock(inputs: DrillInputs) -> DrillResult:
 
     async def send(request: PlannedRequest) -> None:
         async with limiter:
-            results[request.index] = await _send(clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed)
+            results[request.index] = await _send(
+                clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed
+            )
 
     async with anyio.create_task_group() as group:
         for request in plan:
@@ -140,9 +142,7 @@ async def _run_mock(inputs: DrillInputs) -> DrillResult:
 
     records = tuple(_record(req, res, inputs) for req, res in zip(plan, results, strict=True) if res is not None)
     declared = tuple(_declared(fault) for fault in scenario.faults)
-    fired = tuple(
-        FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in simulator.firings
-    )
+    fired = tuple(FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in simulator.firings)
     facts = DrillFacts(
         requests=records,
         workflows=inputs.workflows,
@@ -232,9 +232,7 @@ def _record(request: PlannedRequest, result: ChatResult, inputs: DrillInputs) ->
 
 
 def _declared(fault: FaultSpec) -> DeclaredFault:
-    return DeclaredFault(
-        fault.fault_id, fault.kind_name, _target(fault), _window(fault), fault.start_s, fault.end_s
-    )
+    return DeclaredFault(fault.fault_id, fault.kind_name, _target(fault), _window(fault), fault.start_s, fault.end_s)
 
 
 def _target(fault: FaultSpec) -> str:

@@ -63,11 +63,19 @@ def attempt_token(attempt: Attempt) -> str:
 
 
 def attempt_chain(record: RequestRecord) -> str:
-    """``m1@a 429 -> m1@b timeout -> m2@c ok``: every attempt of one request, in order."""
+    """``m1@a 429 -> m1@b timeout -> m2@c ok``: every attempt of one request, in order.
+
+    OpenRouter's own failover inside one HTTP request (its attempt trail) is spelled out
+    too, so a provider fallback the client never saw still shows in the chain.
+    """
     attempts = record.result.attempts
     if not attempts:
         return "no attempt"
-    return " -> ".join(f"{a.route} {attempt_token(a)}" for a in attempts)
+    steps: list[str] = []
+    for attempt in attempts:
+        steps.extend(f"{hop.model}@{hop.provider} {hop.status}" for hop in attempt.upstream_hops[:-1])
+        steps.append(f"{attempt.route} {attempt_token(attempt)}")
+    return " -> ".join(steps)
 
 
 def usd_text(amount: Decimal) -> str:

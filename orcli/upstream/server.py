@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from orcli.errors import UsageError
 from orcli.upstream.records import Reply
-from orcli.upstream.simulator import Simulator, WireRequest, error_reply, has_bearer
+from orcli.upstream.simulator import METADATA_HEADERS, Simulator, WireRequest, error_reply, has_bearer, wants_metadata
 from orcli.upstream.wire import ApiError
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -59,16 +59,19 @@ class _SimulatorEndpoint:
             )
             return
         authorization = None
+        metadata = False
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorization = value.decode("latin-1")
-                break
+            elif name.decode("latin-1") in METADATA_HEADERS:
+                metadata = metadata or wants_metadata(value.decode("latin-1"))
         request = WireRequest(
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
             body=body,
             authorized=has_bearer(authorization),
+            metadata=metadata,
         )
         try:
             reply = self.sim.handle(request, time.monotonic() - self.origin)

@@ -65,6 +65,15 @@ class WireRequest:
     query: str = ""
     body: bytes = b""
     authorized: bool = True
+    # ``X-OpenRouter-Metadata: enabled``: answers carry ``openrouter_metadata`` with the attempt trail.
+    metadata: bool = False
+
+
+METADATA_HEADERS = ("x-openrouter-metadata", "x-openrouter-experimental-metadata")
+
+
+def wants_metadata(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in ("enabled", "true", "1")
 
 
 def has_bearer(header: str | None) -> bool:
@@ -94,6 +103,18 @@ class _Call:
     rng: random.Random
     attempts: list[AttemptRecord] = field(default_factory=list)
     retry_hints: list[float | None] = field(default_factory=list)
+    metadata: bool = False
+
+    def router_metadata(self) -> dict[str, Any]:
+        """``openrouter_metadata``: which model was asked for and every provider attempt so far."""
+        models = self.chat.models
+        return {
+            "requested": models[0] if models else None,
+            "strategy": "fallback" if len(models) > 1 else "direct",
+            "attempt": max(1, len(self.attempts)),
+            "is_byok": bool(self.attempts) and self.attempts[-1].is_byok,
+            "attempts": [{"provider": a.provider, "model": a.model, "status": a.status} for a in self.attempts],
+        }
 
     def event(self, at_s: float, model_id: str, ep: Endpoint | None) -> Event:
         return Event(self.index, at_s, (model_id,), ep, attempt=len(self.attempts) + 1)
@@ -265,7 +286,7 @@ class Simulator:
             return self._refused(index, now_s, chat, bad_request(f"{unknown[0]} is not a valid model ID"), overhead)
 
         rng = random.Random(self.seed * 1_000_003 + index)
-        call = _Call(index, self._generation_id(now_s, rng), now_s, chat, rng)
+        call = _Call(index, self._generation_id(now_s, rng), now_s, chat, rng, metadata=request.metadata)
         plan = router.plan(chat, self.catalog, self._health.view(now_s), rng)
         steps = router.steps(plan, chat, lambda m, ep: self._dropped(call, m, ep))
 
@@ -389,7 +410,8 @@ class Simulator:
         gen_headers = (("x-generation-id", call.gen_id),)
         if chat.stream:
             head = responses.chunk_head(call.gen_id, model_id, ep, created)
-            chunks, outcome = sse.stream_chunks(head, completion, native, usage, seconds_per_token, shape)
+            extra = {"openrouter_metadata": call.router_metadata()} if call.metadata else None
+            chunks, outcome = sse.stream_chunks(head, completion, native, usage, seconds_per_token, shape, extra)
             stream_s = sum(delay for delay, _ in chunks)
             finish = {"complete": completion.finish_reason, "cut": None, "error": "error"}[outcome]
             self._record_attempt(call, event, model_id, ep, ttft_s + stream_s, 200, None)
@@ -416,6 +438,8 @@ class Simulator:
         generation_s = completion.completion_tokens * seconds_per_token
         self._record_attempt(call, event, model_id, ep, ttft_s + generation_s, 200, None)
         response = responses.chat_completion(call.gen_id, model_id, ep, created, completion, usage)
+        if call.metadata:
+            response["openrouter_metadata"] = call.router_metadata()
         body = dumps(response) if invalid is None else effects.invalid_body(invalid, response, chat)
         total_s = elapsed + ttft_s + generation_s
         self._served(
@@ -430,7 +454,13 @@ class Simulator:
         # Retry-After only when every attempted provider gave a hint; the smallest one wins.
         if error.status in (429, 503) and hints and all(h is not None for h in hints):
             headers.append(("retry-after", effects.seconds_header(min(h for h in hints if h is not None))))
-        error = ApiError(error.status, error.message, error.metadata, tuple(headers))
+        error = ApiError(
+            error.status,
+            error.message,
+            error.metadata,
+            tuple(headers),
+            call.router_metadata() if call.metadata else None,
+        )
         self._store_generation(
             call.gen_id,
             partial(

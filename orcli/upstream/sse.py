@@ -70,9 +70,11 @@ def stream_chunks(
     usage: dict[str, Any],
     seconds_per_token: float,
     shape: StreamShape,
+    final_extra: dict[str, Any] | None = None,
 ) -> tuple[tuple[Chunk, ...], StreamOutcome]:
     """The stream body as timed pieces, and how it ends: ``complete``, ``cut`` (the
-    connection drops mid-body) or ``error`` (an in-band terminal error chunk)."""
+    connection drops mid-body) or ``error`` (an in-band terminal error chunk).
+    ``final_extra`` joins the last chunk (the usage chunk), as ``openrouter_metadata`` does."""
 
     def chunk(delta: dict[str, Any], finish: str | None = None, native: str | None = None) -> bytes:
         choice = {"index": 0, "delta": delta, "finish_reason": finish, "native_finish_reason": native, "logprobs": None}
@@ -108,7 +110,7 @@ def stream_chunks(
         out.append((delay + extra_s, chunk(delta)))
         emitted += tokens
     out.append((0.0, chunk({}, completion.finish_reason, native_finish_reason)))
-    out.append((0.0, event({**head, "choices": [], "usage": usage})))
+    out.append((0.0, event({**head, "choices": [], "usage": usage, **(final_extra or {})})))
     if not shape.missing_done:
         out.append((0.0, DONE))
     return tuple(out), "complete"

@@ -29,7 +29,7 @@ import httpx
 
 from orcli.clock import Clock, VirtualClock
 from orcli.upstream.records import Reply
-from orcli.upstream.simulator import Simulator, WireRequest, has_bearer
+from orcli.upstream.simulator import METADATA_HEADERS, Simulator, WireRequest, has_bearer, wants_metadata
 
 BASE_URL = "https://openrouter.ai/api/v1"
 # A reply that never arrives, awaited without any read timeout, gives up after a simulated day.
@@ -43,6 +43,7 @@ def _wire(request: httpx.Request, body: bytes) -> WireRequest:
         query=request.url.query.decode("ascii", "replace"),
         body=body,
         authorized=has_bearer(request.headers.get("authorization")),
+        metadata=any(wants_metadata(request.headers.get(name)) for name in METADATA_HEADERS),
     )
 
 

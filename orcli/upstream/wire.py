@@ -64,12 +64,16 @@ class ApiError:
     message: str
     metadata: dict[str, Any] = field(default_factory=dict)
     headers: tuple[tuple[str, str], ...] = ()
+    router_metadata: dict[str, Any] | None = None  # ``openrouter_metadata``, when the caller opted in
 
     def envelope(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.status, "message": self.message}
         if self.metadata:
             error["metadata"] = self.metadata
-        return {"error": error}
+        out: dict[str, Any] = {"error": error}
+        if self.router_metadata is not None:
+            out["openrouter_metadata"] = self.router_metadata
+        return out
 
     def body(self) -> bytes:
         return dumps(self.envelope())

@@ -18,4 +18,6 @@ class AlertRaised(Expectation):
         silent = [describe(r) for r in hits if not r.result.alerts]
         if not hits:
             return self.verdict(False, f"no request failed with {self.error_class.value}")
-        return self.verdict(not silent, f"{len(hits) - len(silent)} of {len(hits)} {self.error_class.value} failure(s) alerted", silent)
+        return self.verdict(
+            not silent, f"{len(hits) - len(silent)} of {len(hits)} {self.error_class.value} failure(s) alerted", silent
+        )

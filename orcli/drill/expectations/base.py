@@ -56,8 +56,6 @@ class Expectation(BaseModel):
 
 def describe(row: RequestRecord) -> str:
     """One line naming a request and its attempt chain, for evidence."""
-    chain = " -> ".join(
-        f"{a.route} {a.status if a.status is not None else '-'}{'' if a.ok else ' ' + (a.error_class or '')}"
-        for a in row.result.attempts
-    )
-    return f"#{row.index} t={row.at_s:.1f}s {row.workflow} {row.outcome.value}: {chain or 'no attempt'} ({row.reason})"
+    from orcli.reports.common import attempt_chain
+
+    return f"#{row.index} t={row.at_s:.1f}s {row.workflow} {row.outcome.value}: {attempt_chain(row)} ({row.reason})"

@@ -27,7 +27,9 @@ class Cost(Expectation):
         total = sum((r.result.cost_usd for r in rows), Decimal(0))
         bad: list[str] = []
         if self.max_per_request_usd is not None:
-            bad = [f"{describe(r)}: ${r.result.cost_usd:.6f}" for r in rows if r.result.cost_usd > self.max_per_request_usd]
+            bad = [
+                f"{describe(r)}: ${r.result.cost_usd:.6f}" for r in rows if r.result.cost_usd > self.max_per_request_usd
+            ]
         over_total = self.max_total_usd is not None and total > self.max_total_usd
         summary = f"total ${total:.6f}"
         if self.max_total_usd is not None:

@@ -27,4 +27,6 @@ class FailSafeApproved(Expectation):
                 bad.append(describe(row))
         if checked == 0:
             return self.verdict(False, "no request of a fail_safe workflow was sent")
-        return self.verdict(not bad, f"{len(bad)} of {checked} fail-safe request(s) answered off the approved routes", bad)
+        return self.verdict(
+            not bad, f"{len(bad)} of {checked} fail-safe request(s) answered off the approved routes", bad
+        )
