@@ -237,6 +237,10 @@ def _attempt(a: Attempt) -> Json:
         "next_hop": a.next_hop,
         "upstream_hops": [_hop(h) for h in a.upstream_hops],
         "retry_after_s": _optional_float(a.retry_after_s),
+        "models": list(a.models),
+        "stream": a.stream,
+        "ignored_providers": list(a.ignored_providers),
+        "generation_id": a.generation_id,
     }
 
 

@@ -15,6 +15,8 @@ def test_chain_names_every_attempt_with_status_or_failure_class(drills: Drills) 
     assert attempt_chain(degraded) == (
         "meta-llama/llama-3.1-70b-instruct@DeepInfra 429 -> "
         "meta-llama/llama-3.1-70b-instruct@Together timeout -> "
+        # OpenRouter's own failover inside the last attempt is spelled out from its trail.
+        "mistralai/mistral-large@Mistral 502 -> "
         "mistralai/mistral-large@Groq ok"
     )
 
