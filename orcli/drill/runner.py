@@ -15,6 +15,7 @@ from pathlib import Path
 
 import anyio
 
+from orcli.catalog.byok import ByokMode, with_byok
 from orcli.catalog.model import Catalog
 from orcli.client import AsyncClient
 from orcli.client.ledger import ChatResult
@@ -95,8 +96,28 @@ def prepare(
                 ("traffic", "mix", i, "workflow"), f"workflow '{kind.workflow}' is not one of this scenario's workflows"
             )
     return DrillInputs(
-        loaded, str(policy_path), workflows, catalog, scenario.seed if seed is None else seed, tuple(applied)
+        loaded,
+        str(policy_path),
+        workflows,
+        _account_catalog(loaded, catalog, workflows),
+        scenario.seed if seed is None else seed,
+        tuple(applied),
     )
+
+
+def _account_catalog(loaded: LoadedScenario, catalog: Catalog, workflows: Mapping[str, Workflow]) -> Catalog:
+    """The catalog as the account sees it: the workflows' BYOK keys add their own endpoints."""
+    keys: dict[str, ByokMode] = {}
+    for name, workflow in workflows.items():
+        for provider in workflow.byok.keys:
+            slug = provider.lower()
+            if keys.get(slug, workflow.byok.mode) != workflow.byok.mode:
+                raise InputError(
+                    f"{loaded.path}: workflows disagree on the BYOK mode for '{slug}' ({name} says "
+                    f"{workflow.byok.mode}); one account has one setting per key"
+                )
+            keys[slug] = workflow.byok.mode
+    return with_byok(catalog, keys)
 
 
 def run_drill(inputs: DrillInputs) -> DrillResult:

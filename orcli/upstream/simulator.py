@@ -105,15 +105,24 @@ class _Call:
     retry_hints: list[float | None] = field(default_factory=list)
     metadata: bool = False
 
-    def router_metadata(self) -> dict[str, Any]:
-        """``openrouter_metadata``: which model was asked for and every provider attempt so far."""
+    def router_metadata(self, serving: tuple[Endpoint, str] | None = None) -> dict[str, Any]:
+        """``openrouter_metadata``: which model was asked for and every provider attempt so far.
+
+        ``serving`` names an attempt still being answered (a stream whose trail is written
+        before its attempt is recorded)."""
         models = self.chat.models
+        trail = [{"provider": a.provider, "model": a.model, "status": a.status} for a in self.attempts]
+        is_byok = bool(self.attempts) and self.attempts[-1].is_byok
+        if serving is not None:
+            ep, model_id = serving
+            trail.append({"provider": ep.provider_name, "model": model_id, "status": 200})
+            is_byok = ep.is_byok
         return {
             "requested": models[0] if models else None,
             "strategy": "fallback" if len(models) > 1 else "direct",
-            "attempt": max(1, len(self.attempts)),
-            "is_byok": bool(self.attempts) and self.attempts[-1].is_byok,
-            "attempts": [{"provider": a.provider, "model": a.model, "status": a.status} for a in self.attempts],
+            "attempt": max(1, len(trail)),
+            "is_byok": is_byok,
+            "attempts": trail,
         }
 
     def event(self, at_s: float, model_id: str, ep: Endpoint | None) -> Event:
@@ -410,7 +419,7 @@ class Simulator:
         gen_headers = (("x-generation-id", call.gen_id),)
         if chat.stream:
             head = responses.chunk_head(call.gen_id, model_id, ep, created)
-            extra = {"openrouter_metadata": call.router_metadata()} if call.metadata else None
+            extra = {"openrouter_metadata": call.router_metadata((ep, model_id))} if call.metadata else None
             chunks, outcome = sse.stream_chunks(head, completion, native, usage, seconds_per_token, shape, extra)
             stream_s = sum(delay for delay, _ in chunks)
             finish = {"complete": completion.finish_reason, "cut": None, "error": "error"}[outcome]
