@@ -227,8 +227,15 @@ def parse_model(doc: Document, model: type[M], *, context: Mapping[str, Any] | N
 
 
 def _translate(doc: Document, root: type[BaseModel], exc: ValidationError) -> SourceError:
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # An unknown key is usually the cause of a "missing" one (a typo): report it first.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     kind = err["type"]
+    if kind == "union_tag_invalid":
+        return _unknown_tag(doc, tuple(err["loc"]), err.get("ctx") or {})
+    if kind == "union_tag_not_found":
+        field = str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'")
+        return doc.error(_data_loc(doc.data, tuple(err["loc"])), f"required key '{field}' is missing")
     loc = _data_loc(doc.data, tuple(err["loc"]), absent_key=kind in ("missing", "extra_forbidden"))
     if kind == "extra_forbidden" and loc:
         unknown = loc[-1]
@@ -245,6 +252,17 @@ def _translate(doc: Document, root: type[BaseModel], exc: ValidationError) -> So
             else doc.error(loc, "required value is missing")
         )
     return doc.error(loc, _problem(kind, err["msg"], err.get("ctx") or {}, err.get("input")))
+
+
+def _unknown_tag(doc: Document, loc: Loc, ctx: Mapping[str, Any]) -> SourceError:
+    """A discriminated union's tag (e.g. a fault's ``kind``) that names no member."""
+    field = str(ctx.get("discriminator", "")).strip("'") or "kind"
+    tag = str(ctx.get("tag", ""))
+    expected = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
+    close = difflib.get_close_matches(tag, expected, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(expected)}"
+    where = _data_loc(doc.data, (*loc, field))
+    return doc.error(where, f"unknown {field} '{tag}'; {hint}")
 
 
 # Plain-language names of YAML values, for "expected a mapping, got a list".

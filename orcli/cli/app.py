@@ -101,7 +101,7 @@ def explain(
 @app.command()
 @guarded
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which schema: policy (more to come).")] = "policy",
+    kind: Annotated[str, typer.Argument(help="Which schema: policy or scenario.")] = "policy",
 ) -> None:
     """Print the JSON Schema of a file kind, for editors."""
     from orcli.cli import policy_cmds

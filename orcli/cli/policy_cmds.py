@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -101,7 +102,9 @@ def _cells(ep: Any) -> list[str]:
 
 
 def schema_cmd(kind: str) -> None:
-    schemas = {"policy": PolicyFile}
+    from orcli.drill.scenario import Scenario
+
+    schemas: dict[str, type[BaseModel]] = {"policy": PolicyFile, "scenario": Scenario}
     model = schemas.get(kind)
     if model is None:
         raise UsageError(f"schema: unknown kind '{kind}'; expected one of: {', '.join(schemas)}")

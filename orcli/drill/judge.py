@@ -31,11 +31,16 @@ def serving_endpoint(catalog: Catalog, model_id: str, provider: str) -> Endpoint
     return next((ep for ep in model.endpoints if ep.provider_name.lower() == wanted or ep.tag == wanted), None)
 
 
+def _base(model_id: str) -> str:
+    """``author/slug`` without a ``:variant`` suffix."""
+    return model_id.split(":", 1)[0]
+
+
 def policy_violations(workflow: Workflow, catalog: Catalog, model_id: str, provider: str) -> list[str]:
-    base_model = model_id.split(":", 1)[0]
+    base_model = _base(model_id)
     rules = workflow.provider
     problems: list[str] = []
-    if base_model not in workflow.models.all:
+    if base_model not in [_base(m) for m in workflow.models.all]:
         problems.append(f"model {base_model} is not in the workflow's chain")
     endpoint = serving_endpoint(catalog, base_model, provider)
     if endpoint is None:
@@ -62,15 +67,20 @@ def policy_violations(workflow: Workflow, catalog: Catalog, model_id: str, provi
 
 def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement:
     if not result.ok:
-        cls = result.error_class.value if result.error_class else "unknown error"
+        if result.stop_reason == "budget":
+            # The spending cap stopped the request: a clean stop the policy asked for.
+            last = f", last error {result.error_class.value}" if result.error_class else ""
+            sent = f"after {len(result.attempts)} attempt(s){last}" if result.attempts else "before sending"
+            return Judgement(Outcome.FAILED_SAFE, f"budget cap: stopped {sent}")
+        cls = result.error_class.value if result.error_class else "error"
         if result.fail_safe_message is not None:
             return Judgement(Outcome.FAILED_SAFE, f"{cls}: failed safe with the approved message")
         return Judgement(Outcome.FAILED, f"{cls}: {result.error_message or 'no answer'}")
 
-    model = (result.served_model or "").split(":", 1)[0]
+    model = _base(result.served_model or "")
     provider = result.served_provider or ""
     violations = tuple(policy_violations(workflow, catalog, model, provider))
-    chain = workflow.models.all
+    chain = [_base(m) for m in workflow.models.all]
     depth = chain.index(model) if model in chain else len(chain)
     if violations:
         return Judgement(Outcome.FAILED, "answered outside the policy", violations, depth)

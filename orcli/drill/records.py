@@ -42,7 +42,9 @@ class RequestRecord:
 
     @property
     def finished_at_s(self) -> float:
-        return self.at_s + self.result.latency_s
+        """When the last attempt ended; a request may wait for a concurrency slot after arriving."""
+        attempts = self.result.attempts
+        return attempts[-1].started_at + attempts[-1].latency_s if attempts else self.at_s
 
 
 @dataclass(frozen=True, slots=True)

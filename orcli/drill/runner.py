@@ -8,16 +8,18 @@ simulated incident takes seconds. The same scenario and seed give equal records.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
+import httpx
 
 from orcli.catalog.byok import ByokMode, with_byok
 from orcli.catalog.model import Catalog
 from orcli.client import AsyncClient
+from orcli.client.keys import redact
 from orcli.client.ledger import ChatResult
 from orcli.drill.expectations import DrillFacts
 from orcli.drill.expectations.faults_fired import FaultsFired
@@ -67,6 +69,10 @@ def prepare(
     happens if we disable X now" is one command.
     """
     scenario = loaded.scenario
+    if scenario.target != "mock":
+        raise loaded.document.error(
+            ("target",), f"live drills are not available yet; use target: mock (got '{scenario.target}')"
+        )
     policy_path = loaded.resolve(scenario.policy)
     if not policy_path.exists():
         raise loaded.document.error(("policy",), f"policy file not found: {policy_path}")
@@ -120,19 +126,27 @@ def _account_catalog(loaded: LoadedScenario, catalog: Catalog, workflows: Mappin
     return with_byok(catalog, keys)
 
 
-def run_drill(inputs: DrillInputs) -> DrillResult:
-    if inputs.loaded.scenario.target != "mock":
-        raise InputError(f"{inputs.loaded.path}: target '{inputs.loaded.scenario.target}' is not available yet")
-    return run_virtual(_run_mock, inputs)
+TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 
 
-async def _run_mock(inputs: DrillInputs) -> DrillResult:
+def run_drill(inputs: DrillInputs, *, wrap_transport: TransportWrapper | None = None) -> DrillResult:
+    """Run the traffic against the mock upstream on virtual time.
+
+    ``wrap_transport`` puts a network edge of the caller's between the client and the mock
+    (a proxy, a recorder, or a test's misbehaving network).
+    """
+    return run_virtual(_run_mock, inputs, wrap_transport)
+
+
+async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None) -> DrillResult:
     scenario = inputs.loaded.scenario
     rng = random.Random(inputs.seed)
     plan = plan_traffic(scenario.traffic, tuple(inputs.workflows), rng)
     simulator = Simulator(inputs.catalog, faults=scenario.faults, seed=inputs.seed)
     start = anyio.current_time()
-    transport = AsyncSimulatorTransport(simulator, origin_s=start)
+    transport: httpx.AsyncBaseTransport = AsyncSimulatorTransport(simulator, origin_s=start)
+    if wrap_transport is not None:
+        transport = wrap_transport(transport)
     clients = {
         name: AsyncClient(
             workflow,
@@ -160,6 +174,8 @@ async def _run_mock(inputs: DrillInputs) -> DrillResult:
                 await anyio.sleep(delay)
             group.start_soon(send, request)
     end = anyio.current_time()
+    for client in clients.values():
+        await client.aclose()
 
     records = tuple(_record(req, res, inputs) for req, res in zip(plan, results, strict=True) if res is not None)
     declared = tuple(_declared(fault) for fault in scenario.faults)
@@ -206,19 +222,31 @@ async def _send(client: AsyncClient, workflow: Workflow, request: PlannedRequest
         )
     except BudgetExceeded as refused:
         # Refused before sending: a clean stop the policy asked for, not a crash.
-        return ChatResult(
-            ok=False,
-            response=None,
-            error_class=None,
-            error_message=refused.message,
-            attempts=(),
-            idempotency_key=key,
-            alerts=(f"budget: {refused.message}",),
-            fail_safe_message=workflow.degradation.user_message,
-            workflow=request.workflow,
-            chain=workflow.models.all,
-            stop_reason="budget",
-        )
+        return _unsent(workflow, request, key, refused.message, "budget", alerts=(refused.message,))
+    except Exception as exc:
+        # A client that raises instead of returning a result is a failure the drill reports,
+        # request by request, rather than a traceback that hides every other outcome.
+        message = redact(f"the client raised {type(exc).__name__}: {exc}", None)[:300]
+        return _unsent(workflow, request, key, message, "client error")
+
+
+def _unsent(
+    workflow: Workflow, request: PlannedRequest, key: str, message: str, reason: str, alerts: tuple[str, ...] = ()
+) -> ChatResult:
+    """The result of a request the client did not complete normally."""
+    return ChatResult(
+        ok=False,
+        response=None,
+        error_class=None,
+        error_message=message,
+        attempts=(),
+        idempotency_key=key,
+        alerts=alerts,
+        fail_safe_message=workflow.degradation.user_message if reason == "budget" else None,
+        workflow=request.workflow,
+        chain=workflow.models.all,
+        stop_reason=reason,
+    )
 
 
 def _queued_s(result: ChatResult) -> float:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from orcli.drill.expectations import ExpectationSpec
 from orcli.sourcefile import Document, load_document, parse_model
@@ -25,6 +25,21 @@ class Frozen(BaseModel):
 
 
 ToolName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")]
+
+
+def _json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema the client can check answers against; a broken one is a scenario error."""
+    import jsonschema
+
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.path)
+        raise ValueError(f"not a valid JSON Schema{f' at {where}' if where else ''}: {exc.message}") from None
+    return schema
+
+
+JsonSchema = Annotated[dict[str, Any], AfterValidator(_json_schema)]
 
 DEFAULT_TOOL_PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -51,7 +66,7 @@ DEFAULT_RESPONSE_SCHEMA: dict[str, Any] = {
 class ToolSpec(Frozen):
     name: ToolName
     description: str = ""
-    parameters: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_TOOL_PARAMETERS))
+    parameters: JsonSchema = Field(default_factory=lambda: dict(DEFAULT_TOOL_PARAMETERS))
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -72,7 +87,7 @@ class RequestKind(Frozen):
     max_tokens: int | None = Field(default=None, gt=0)
     tools: tuple[ToolSpec, ...] = ()
     tool_choice: Literal["auto", "required"] | None = None
-    response_schema: dict[str, Any] | None = None
+    response_schema: JsonSchema | None = None
 
     def offered_tools(self) -> tuple[ToolSpec, ...]:
         if self.tools or self.kind != "tools":

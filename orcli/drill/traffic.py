@@ -21,18 +21,31 @@ class PlannedRequest:
     kind: RequestKind
 
 
-def plan_traffic(traffic: Traffic, workflows: tuple[str, ...], rng: random.Random) -> list[PlannedRequest]:
+def arrival_times(traffic: Traffic, rng: random.Random) -> list[float]:
+    """When each request arrives, in seconds from the start, in order.
+
+    Uniform: one every ``1 / rate_per_s``. Poisson with a request count: exponential gaps.
+    Poisson over ``duration_s``: the count is fixed (``duration_s * rate_per_s``), and given
+    its count a Poisson process's arrivals are uniform over the window, so the traffic
+    fills the whole duration and never spills past it.
+    """
     count = traffic.count
-    weights = [k.weight for k in traffic.mix]
-    kinds = rng.choices(traffic.mix, weights=weights, k=count)
+    if traffic.arrival == "uniform":
+        return [i / traffic.rate_per_s for i in range(count)]
+    if traffic.duration_s is not None:
+        return sorted(rng.uniform(0, traffic.duration_s) for _ in range(count))
+    times = [0.0]
+    for _ in range(count - 1):
+        times.append(times[-1] + rng.expovariate(traffic.rate_per_s))
+    return times
+
+
+def plan_traffic(traffic: Traffic, workflows: tuple[str, ...], rng: random.Random) -> list[PlannedRequest]:
+    kinds = rng.choices(traffic.mix, weights=[k.weight for k in traffic.mix], k=traffic.count)
+    times = arrival_times(traffic, rng)
     plan: list[PlannedRequest] = []
-    at = 0.0
     turn = 0
-    for index, kind in enumerate(kinds):
-        if traffic.arrival == "poisson":
-            at += rng.expovariate(traffic.rate_per_s) if index else 0.0
-        else:
-            at = index / traffic.rate_per_s
+    for index, (at, kind) in enumerate(zip(times, kinds, strict=True)):
         if kind.workflow is not None:
             workflow = kind.workflow
         else:

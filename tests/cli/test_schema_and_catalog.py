@@ -49,7 +49,7 @@ def test_schema_rejects_what_the_loader_rejects(fixture: str) -> None:
 def test_unknown_schema_kind() -> None:
     result = runner.invoke(app, ["schema", "scenario-x"])
     assert result.exit_code == 2
-    assert result.stderr == "schema: unknown kind 'scenario-x'; expected one of: policy\n"
+    assert result.stderr == "schema: unknown kind 'scenario-x'; expected one of: policy, scenario\n"
 
 
 def test_catalog_show_lists_every_model() -> None:

@@ -28,16 +28,19 @@ class Outcomes(Expectation):
         rows = self.rows(facts)
         hits = [r for r in rows if r.outcome is self.outcome]
         n, share = len(hits), (len(hits) / len(rows) if rows else 0.0)
-        problems: list[str] = []
+        too_few: list[str] = []
+        too_many: list[str] = []
         if self.min_count is not None and n < self.min_count:
-            problems.append(f"fewer than {self.min_count}")
+            too_few.append(f"fewer than {self.min_count}")
         if self.max_count is not None and n > self.max_count:
-            problems.append(f"more than {self.max_count}")
+            too_many.append(f"more than {self.max_count}")
         if self.min_share is not None and share < self.min_share:
-            problems.append(f"share below {self.min_share:.1%}")
+            too_few.append(f"share below {self.min_share:.1%}")
         if self.max_share is not None and share > self.max_share:
-            problems.append(f"share above {self.max_share:.1%}")
-        others = [] if not problems or self.min_count or self.min_share else [describe(r) for r in hits]
+            too_many.append(f"share above {self.max_share:.1%}")
+        problems = too_few + too_many
+        # Too many: the offending requests are the evidence. Too few: the count says it all.
+        others = [describe(r) for r in hits] if too_many else []
         summary = f"{n} of {len(rows)} request(s) {self.outcome.value} ({share:.1%})"
         if problems:
             summary += ": " + ", ".join(problems)

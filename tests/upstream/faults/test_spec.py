@@ -63,8 +63,15 @@ def test_bare_list_and_json_are_accepted(tmp_path: Path) -> None:
             "faults:\n  - kind: outage\n    provder: openai\n",
             "faults.yaml:3:5: faults[0].provder: unknown key; did you mean 'provider'?",
         ),
-        ("faults:\n  - kind: meltdown\n", "faults.yaml:2:5: faults[0]: input tag 'meltdown' found using 'kind'"),
-        ("faults:\n  - provider: openai\n", "faults.yaml:2:5: faults[0]: unable to extract tag using discriminator"),
+        (
+            "faults:\n  - kind: meltdown\n",
+            "faults.yaml:2:11: faults[0].kind: unknown kind 'meltdown'; expected one of: outage, rate_limit,",
+        ),
+        (
+            "faults:\n  - kind: outge\n",
+            "faults.yaml:2:11: faults[0].kind: unknown kind 'outge'; did you mean 'outage'?",
+        ),
+        ("faults:\n  - provider: openai\n", "faults.yaml:2:5: faults[0]: required key 'kind' is missing"),
         (
             "faults:\n  - kind: outage\n    start_s: 10\n    end_s: 5\n",
             "faults.yaml:2:5: faults[0]: end_s must be after start_s",
