@@ -37,4 +37,11 @@ def with_byok(catalog: Catalog, keys: Mapping[str, ByokMode]) -> Catalog:
             if mode == "shared_fallback":
                 endpoints.append(ep)
         models.append(model.model_copy(update={"endpoints": tuple(endpoints)}))
-    return catalog.model_copy(update={"models": tuple(models), "source": f"{catalog.source} + BYOK"})
+    # A new Catalog, not model_copy: a copy would carry the original's cached model index,
+    # and look-ups would keep finding the endpoints without the keys.
+    return Catalog.model_construct(
+        version=catalog.version,
+        source=f"{catalog.source} + BYOK",
+        generated_at=catalog.generated_at,
+        models=tuple(models),
+    )

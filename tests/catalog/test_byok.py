@@ -24,3 +24,11 @@ def test_strict_removes_the_shared_endpoint_of_that_provider_only() -> None:
 
 def test_no_keys_is_the_same_catalog() -> None:
     assert with_byok(default_catalog(), {}) is default_catalog()
+
+
+def test_lookups_see_the_keys_after_the_catalog_was_used() -> None:
+    catalog = default_catalog()
+    assert catalog.get("openai/gpt-4o-mini") is not None  # fills the catalog's look-up index
+    model = with_byok(catalog, {"openai": "strict"}).get("openai/gpt-4o-mini")
+    assert model is not None
+    assert [ep.tag for ep in model.endpoints] == ["openai/byok", "azure"]
