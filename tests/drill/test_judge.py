@@ -1,0 +1,229 @@
+"""The judge: each request's outcome and every way its answer broke the policy, from ledger records."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from orcli.catalog import default_catalog
+from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
+from orcli.drill.judge import judge
+from orcli.drill.records import Outcome
+from orcli.policy.model import ErrorClass, Workflow
+
+MINI = "openai/gpt-4o-mini"
+SMALL = "mistralai/mistral-small-3.2"
+CATALOG = default_catalog()
+
+
+def workflow(primary: str = MINI, fallbacks: tuple[str, ...] = (SMALL,), **provider: Any) -> Workflow:
+    return Workflow.model_validate({"models": {"primary": primary, "fallbacks": list(fallbacks)}, "provider": provider})
+
+
+def attempt(
+    model: str,
+    provider: str,
+    status: int = 200,
+    *,
+    index: int = 1,
+    next_hop: str | None = None,
+    hops: tuple[UpstreamHop, ...] = (),
+    ignored: tuple[str, ...] = (),
+) -> Attempt:
+    ok = status == 200
+    return Attempt(
+        index=index,
+        model=model,
+        served_model=model if ok else None,
+        provider=provider,
+        status=status,
+        error_class=None if ok else ErrorClass.PROVIDER_FAILURE,
+        detail="ok" if ok else f"{status} from {provider}",
+        started_at=float(index),
+        latency_s=0.5,
+        ttft_s=0.1,
+        prompt_tokens=100,
+        completion_tokens=20,
+        cost_usd=Decimal("0.0001"),
+        wait_before_s=0.0,
+        next_hop=next_hop,
+        upstream_hops=hops,
+        ignored_providers=ignored,
+    )
+
+
+def answered(*attempts: Attempt) -> ChatResult:
+    return ChatResult(
+        ok=True,
+        response={"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}]},
+        error_class=None,
+        error_message=None,
+        attempts=attempts,
+        idempotency_key="k",
+    )
+
+
+def unanswered(
+    *attempts: Attempt,
+    error: ErrorClass | None = ErrorClass.PROVIDER_FAILURE,
+    fail_safe: str | None = None,
+    stop: str | None = None,
+    message: str = "502 from every provider",
+) -> ChatResult:
+    return ChatResult(
+        ok=False,
+        response=None,
+        error_class=error,
+        error_message=message,
+        attempts=attempts,
+        idempotency_key="k",
+        fail_safe_message=fail_safe,
+        stop_reason=stop,
+    )
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+
+
+def test_the_primary_route_is_served() -> None:
+    verdict = judge(answered(attempt(MINI, "OpenAI")), workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason, verdict.violations, verdict.fallback_depth) == (
+        Outcome.SERVED,
+        "primary route",
+        (),
+        0,
+    )
+
+
+def test_a_retry_on_the_same_provider_is_still_the_primary_route() -> None:
+    result = answered(attempt(MINI, "OpenAI", 502, next_hop="retry"), attempt(MINI, "OpenAI", index=2))
+    verdict = judge(result, workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason) == (Outcome.SERVED, "primary route after 1 retry")
+
+
+def test_another_provider_of_the_primary_model_is_degraded() -> None:
+    result = answered(attempt(MINI, "Azure", 502, next_hop="retry"), attempt(MINI, "OpenAI", index=2))
+    verdict = judge(result, workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason, verdict.fallback_depth) == (
+        Outcome.DEGRADED,
+        "provider fallback to OpenAI",
+        0,
+    )
+
+
+def test_openrouters_own_failover_inside_one_attempt_is_degraded() -> None:
+    hops = (UpstreamHop("Azure", MINI, 502), UpstreamHop("OpenAI", MINI, 200))
+    verdict = judge(answered(attempt(MINI, "OpenAI", hops=hops)), workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason) == (Outcome.DEGRADED, "provider fallback to OpenAI")
+
+
+def test_a_fallback_model_is_degraded_with_its_depth() -> None:
+    result = answered(
+        attempt(MINI, "OpenAI", 502, next_hop=f"fallback to {SMALL}"), attempt(SMALL, "DeepInfra", index=2)
+    )
+    verdict = judge(result, workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason, verdict.fallback_depth) == (
+        Outcome.DEGRADED,
+        f"model fallback to {SMALL} (depth 1)",
+        1,
+    )
+
+
+def test_a_circuit_breaker_bypass_is_degraded() -> None:
+    verdict = judge(answered(attempt(MINI, "OpenAI", ignored=("azure",))), workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason) == (Outcome.DEGRADED, "circuit breaker bypassed azure")
+
+
+def test_a_variant_of_a_chain_model_is_in_the_chain() -> None:
+    verdict = judge(answered(attempt(MINI, "OpenAI")), workflow(primary=f"{MINI}:nitro"), CATALOG)
+    assert (verdict.outcome, verdict.violations) == (Outcome.SERVED, ())
+
+
+def test_a_clean_failure_with_the_approved_message_is_failed_safe() -> None:
+    result = unanswered(attempt(MINI, "OpenAI", 502), fail_safe="We will get back to you.")
+    verdict = judge(result, workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason) == (
+        Outcome.FAILED_SAFE,
+        "provider_failure: failed safe with the approved message",
+    )
+
+
+def test_a_failure_without_a_fail_safe_message_is_failed() -> None:
+    verdict = judge(unanswered(attempt(MINI, "OpenAI", 502)), workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason) == (Outcome.FAILED, "provider_failure: 502 from every provider")
+
+
+@pytest.mark.parametrize(
+    ("attempts", "reason"),
+    [
+        ((), "budget cap: stopped before sending"),
+        ((attempt(MINI, "OpenAI", 502),), "budget cap: stopped after 1 attempt(s), last error provider_failure"),
+    ],
+)
+def test_a_budget_stop_is_failed_safe(attempts: tuple[Attempt, ...], reason: str) -> None:
+    result = unanswered(*attempts, error=ErrorClass.PROVIDER_FAILURE if attempts else None, stop="budget")
+    verdict = judge(result, workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason) == (Outcome.FAILED_SAFE, reason)
+
+
+# -- policy violations: a 200 from a forbidden route is a failure ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rules", "model", "provider", "violation"),
+    [
+        (
+            {},
+            "meta-llama/llama-3.1-8b-instruct",
+            "DeepInfra",
+            "model meta-llama/llama-3.1-8b-instruct is not in the workflow's chain",
+        ),
+        ({"only": ["openai"]}, MINI, "Azure", "provider azure is outside provider.only ['openai']"),
+        ({"ignore": ["azure"]}, MINI, "Azure", "provider azure is on provider.ignore"),
+        ({"zdr": True}, SMALL, "Mistral", "mistral is not zero-data-retention but the policy requires zdr"),
+        (
+            {"data_collection": "deny"},
+            SMALL,
+            "Novita",
+            "novita stores or trains on prompts but data_collection is deny",
+        ),
+        ({"max_price": {"prompt": 0.05}}, SMALL, "Together", "together prompt price above max_price 0.05/M"),
+        ({"max_price": {"completion": 0.25}}, SMALL, "Together", "together completion price above max_price 0.25/M"),
+        ({"quantizations": ["fp8"]}, SMALL, "Novita", "novita quantization int8 is not allowed"),
+        ({}, SMALL, "Groq", "Groq does not serve mistralai/mistral-small-3.2 in the catalog"),
+    ],
+    ids=[
+        "model-chain",
+        "only",
+        "ignore",
+        "zdr",
+        "data-collection",
+        "prompt-price",
+        "completion-price",
+        "quant",
+        "unknown",
+    ],
+)
+def test_an_answer_from_a_forbidden_route_is_a_violation(
+    rules: dict[str, Any], model: str, provider: str, violation: str
+) -> None:
+    verdict = judge(answered(attempt(model, provider)), workflow(**rules), CATALOG)
+    assert verdict.outcome is Outcome.FAILED
+    assert verdict.reason == "answered outside the policy"
+    assert violation in verdict.violations
+
+
+def test_the_same_route_within_the_rules_is_no_violation() -> None:
+    rules = {"only": ["deepinfra"], "zdr": True, "data_collection": "deny", "quantizations": ["fp8"]}
+    result = answered(attempt(MINI, "OpenAI", 502, next_hop="fallback"), attempt(SMALL, "DeepInfra", index=2))
+    verdict = judge(result, workflow(**rules), CATALOG)
+    assert verdict.violations == ()
+    assert verdict.outcome is Outcome.DEGRADED
+
+
+def test_every_broken_rule_is_listed() -> None:
+    rules = {"zdr": True, "data_collection": "deny", "quantizations": ["fp8"], "ignore": ["novita"]}
+    verdict = judge(answered(attempt(SMALL, "Novita")), workflow(**rules), CATALOG)
+    assert len(verdict.violations) == 4
