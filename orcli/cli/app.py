@@ -58,11 +58,13 @@ def validate(
     catalog: CatalogOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too (exit 1).")] = False,
     output_format: Annotated[str, typer.Option("--format", help="text, json or github (annotations).")] = "text",
+    overrides: OverridesOpt = None,
 ) -> None:
-    """Check policies against the schema and the catalog. Exit 0 clean, 1 lint errors, 2 unreadable input."""
+    """Check policies against the schema and the catalog, with the route overrides in force.
+    Exit 0 clean, 1 lint errors, 2 unreadable input."""
     from orcli.cli import validate_cmd
 
-    code = validate_cmd.run(paths, catalog, strict, output_format)
+    code = validate_cmd.run(paths, catalog, strict, output_format, overrides)
     if code:
         raise typer.Exit(int(code))
 

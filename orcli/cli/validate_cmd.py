@@ -10,6 +10,8 @@ from typing import TextIO
 
 from orcli.catalog.load import load_catalog
 from orcli.errors import ExitCode, UsageError
+from orcli.overrides.store import load_overrides
+from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.validate import ValidationReport, validate_paths
 
 Renderer = Callable[[ValidationReport, TextIO, TextIO], None]
@@ -74,11 +76,14 @@ def render_github(report: ValidationReport, out: TextIO, err: TextIO) -> None:
 RENDERERS: dict[str, Renderer] = {"text": render_text, "json": render_json, "github": render_github}
 
 
-def run(paths: list[Path], catalog_path: Path | None, strict: bool, output_format: str) -> ExitCode:
+def run(
+    paths: list[Path], catalog_path: Path | None, strict: bool, output_format: str, overrides_path: Path | None = None
+) -> ExitCode:
     renderer = RENDERERS.get(output_format)
     if renderer is None:
         raise UsageError(f"--format: expected one of {', '.join(RENDERERS)}, got '{output_format}'")
     catalog = load_catalog(catalog_path)
-    report = validate_paths(paths, catalog)
+    overrides = load_overrides(store_path(overrides_path)).overrides
+    report = validate_paths(paths, catalog, overrides=overrides)
     renderer(report, sys.stdout, sys.stderr)
     return report.exit_code(strict=strict)

@@ -7,15 +7,18 @@ hides the problems of the others. Rendering and exit codes live in the CLI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from orcli.catalog.model import Catalog
 from orcli.errors import ExitCode, InputError, SourceError
 from orcli.policy.lint import Finding, lint_policy
-from orcli.policy.load import load_policy, policy_files
+from orcli.overrides.impact import policy_workflows, stranded_workflows
+from orcli.overrides.model import Override
+from orcli.policy.load import LoadedPolicy, load_policy, policy_files
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,15 @@ def _expand(paths: Iterable[str | Path], report: ValidationReport) -> list[Path]
     return files
 
 
-def validate_paths(paths: Iterable[str | Path], catalog: Catalog) -> ValidationReport:
+def validate_paths(
+    paths: Iterable[str | Path],
+    catalog: Catalog,
+    *,
+    overrides: Sequence[Override] = (),
+    now: datetime | None = None,
+) -> ValidationReport:
+    """Load and lint every policy; with route ``overrides`` in force (those active at
+    ``now``), also report each workflow they leave without an eligible endpoint."""
     report = ValidationReport()
     for path in _expand(paths, report):
         report.files += 1
@@ -100,4 +111,27 @@ def validate_paths(paths: Iterable[str | Path], catalog: Catalog) -> ValidationR
             continue
         report.workflows += len(loaded.policy.workflows)
         report.findings.extend(lint_policy(loaded, catalog))
+        if overrides:
+            report.findings.extend(_stranded(loaded, overrides, catalog, now or datetime.now(UTC)))
     return report
+
+
+def _stranded(loaded: LoadedPolicy, overrides: Sequence[Override], catalog: Catalog, now: datetime) -> list[Finding]:
+    findings: list[Finding] = []
+    for impact in stranded_workflows(policy_workflows([loaded]), overrides, catalog, now):
+        applied = impact.after.resolved.applied if impact.after.resolved else ()
+        ids = ", ".join(o.id for o in applied) or ", ".join(o.id for o in overrides)
+        position = loaded.document.position(("workflows", impact.workflow), key=True)
+        findings.append(
+            Finding(
+                loaded.path,
+                position.line,
+                position.col,
+                "error",
+                "override-strands-workflow",
+                f"workflows.{impact.workflow}",
+                f"route override(s) {ids} leave no eligible endpoint ({impact.after.problem}); "
+                f"lift one with 'orcli route enable ID'",
+            )
+        )
+    return findings
