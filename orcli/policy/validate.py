@@ -15,9 +15,9 @@ from typing import Any
 
 from orcli.catalog.model import Catalog
 from orcli.errors import ExitCode, InputError, SourceError
-from orcli.policy.lint import Finding, lint_policy
 from orcli.overrides.impact import policy_workflows, stranded_workflows
 from orcli.overrides.model import Override
+from orcli.policy.lint import Finding, lint_policy
 from orcli.policy.load import LoadedPolicy, load_policy, policy_files
 
 

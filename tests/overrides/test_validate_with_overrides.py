@@ -15,8 +15,10 @@ POLICY = Path(__file__).resolve().parents[2] / "policies" / "legal-review.yaml"
 def disable(store: Path, provider: str) -> None:
     result = runner.invoke(
         app,
-        ["route", "disable", "--provider", provider, "--reason", "incident 42", "--ttl", "2h"]
-        + ["--policy", str(POLICY), "--overrides", str(store), "--force"],
+        [
+            *("route", "disable", "--provider", provider, "--reason", "incident 42", "--ttl", "2h"),
+            *("--policy", str(POLICY), "--overrides", str(store), "--force"),
+        ],
     )
     assert result.exit_code == 0, result.output
 
