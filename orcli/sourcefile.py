@@ -14,7 +14,7 @@ import difflib
 import json
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -346,3 +346,25 @@ def _unwrap(tp: Any) -> list[Any]:
             out.extend(_unwrap(arg))
         return out
     return [tp]
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def expand_files(paths: Iterable[str | Path], *, kind: str, recursive: bool) -> list[Path]:
+    """Files named directly, plus the YAML files in each folder named (sorted; ``recursive``
+    descends into sub-folders). A folder without any, or a missing path, is an InputError."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            pattern = path.rglob("*") if recursive else path.glob("*")
+            files = sorted(p for p in pattern if p.suffix in YAML_SUFFIXES and p.is_file())
+            if not files:
+                raise InputError(f"{path}: no {kind} files (*.yaml, *.yml) in this folder")
+            found.extend(files)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return found

@@ -14,10 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from orcli.drill.expectations import ExpectationSpec
-from orcli.sourcefile import Document, load_document, parse_model
+from orcli.sourcefile import Document, expand_files, load_document, parse_model
 from orcli.upstream.faults import FaultSpec, with_ids
-
-SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
 class Frozen(BaseModel):
@@ -168,17 +166,6 @@ def load_scenario(path: str | Path) -> LoadedScenario:
 
 
 def scenario_files(paths: list[Path]) -> list[Path]:
-    from orcli.errors import InputError
-
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files = sorted(p for p in path.glob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
-            if not files:
-                raise InputError(f"{path}: no scenario files (*.yaml, *.yml) in this folder")
-            found.extend(files)
-        elif path.exists():
-            found.append(path)
-        else:
-            raise InputError(f"{path}: no such file or folder")
-    return found
+    """Scenario files named, plus those directly in each folder named (a sub-folder may hold
+    the scenarios' own policies)."""
+    return expand_files(paths, kind="scenario", recursive=False)

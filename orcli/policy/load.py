@@ -8,9 +8,7 @@ from pathlib import Path
 
 from orcli.errors import InputError
 from orcli.policy.model import PolicyFile, Workflow
-from orcli.sourcefile import Document, Loc, Position, load_document, parse_model
-
-POLICY_SUFFIXES = (".yaml", ".yml")
+from orcli.sourcefile import Document, Loc, Position, expand_files, load_document, parse_model
 
 
 @dataclass(frozen=True)
@@ -44,17 +42,5 @@ def load_policy(path: str | Path) -> LoadedPolicy:
 
 
 def policy_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into the policy files they name, sorted within each folder."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file())
-            if not files:
-                raise InputError(f"{path}: no policy files (*.yaml, *.yml) in this folder")
-            found.extend(files)
-        elif path.exists():
-            found.append(path)
-        else:
-            raise InputError(f"{path}: no such file or folder")
-    return found
+    """Expand files and folders (recursively) into the policy files they name."""
+    return expand_files(paths, kind="policy", recursive=True)
