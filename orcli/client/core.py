@@ -372,7 +372,16 @@ class RequestRun:
                 slug = self.engine.provider_slug(model, provider)
                 if slug not in slugs:
                     slugs.append(slug)
+        if slugs and self._ignore_empties_every_model(models, tuple(slugs)):
+            # Like the model breakers, route breakers never empty the pool: with an allowlist
+            # (provider.only, strict BYOK) ignoring every allowed provider would turn a
+            # provider incident into a "no endpoints" 404. Send the request and let it probe.
+            return ()
         return tuple(slugs)
+
+    def _ignore_empties_every_model(self, models: Sequence[str], slugs: tuple[str, ...]) -> bool:
+        prices = self.engine.prices
+        return all(prices.routable(m) is True and prices.routable(m, slugs) is False for m in models)
 
     def _check_budget(self, models: Sequence[str], ignored: tuple[str, ...]) -> Decimal | None:
         """The amount to reserve for this attempt, or None after refusing it (mid-request)."""
