@@ -37,4 +37,7 @@ def with_byok(catalog: Catalog, keys: Mapping[str, ByokMode]) -> Catalog:
             if mode == "shared_fallback":
                 endpoints.append(ep)
         models.append(model.model_copy(update={"endpoints": tuple(endpoints)}))
-    return catalog.model_copy(update={"models": tuple(models), "source": f"{catalog.source} + BYOK"})
+    updated = catalog.model_copy(update={"models": tuple(models), "source": f"{catalog.source} + BYOK"})
+    # model_copy also copies the cached lookups (``get``'s index, the slug set) computed on
+    # the original, which would keep answering with the endpoints before BYOK: rebuild clean.
+    return Catalog.model_construct(**{name: getattr(updated, name) for name in Catalog.model_fields})

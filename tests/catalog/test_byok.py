@@ -24,3 +24,12 @@ def test_strict_removes_the_shared_endpoint_of_that_provider_only() -> None:
 
 def test_no_keys_is_the_same_catalog() -> None:
     assert with_byok(default_catalog(), {}) is default_catalog()
+
+
+def test_byok_endpoints_are_found_even_after_the_base_catalog_was_used() -> None:
+    base = default_catalog()
+    base.get("anthropic/claude-sonnet-4.5")  # builds the base catalog's lookup index
+    account = with_byok(base, {"anthropic": "strict"})
+    model = account.get("anthropic/claude-sonnet-4.5")
+    assert model is not None and "anthropic/byok" in {ep.tag for ep in model.endpoints}
+    assert "anthropic/byok" in account.provider_slugs
