@@ -131,10 +131,10 @@ class AsyncClient:
         limit_s = plan.limit_at - plan.started_at
         response: httpx.Response | None = None
         try:
-            with anyio.CancelScope(deadline=plan.limit_at) as scope:
+            with anyio.CancelScope(deadline=plan.headers_due_at()) as scope:
                 response = await self._http.send(request, stream=True)
             if response is None or scope.cancelled_caught:
-                return wire.Outcome(None, None, wire.late_failure(limit_s, "response"), anyio.current_time(), None)
+                return wire.Outcome(None, None, plan.headers_late(), anyio.current_time(), None)
         except httpx.HTTPError as exc:
             failure = classify_exception(exc, streaming_started=False)
             return wire.Outcome(None, None, failure, anyio.current_time(), None)

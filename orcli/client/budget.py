@@ -67,6 +67,18 @@ class PriceBook:
         chosen = [c.endpoint for c in plan.candidates] or list(model.endpoints)
         return tuple((ep.pricing, ep.max_completion_tokens) for ep in chosen)
 
+    def routable(self, model_id: str, ignored: tuple[str, ...] = ()) -> bool | None:
+        """Whether the provider rules (plus ``ignored``) leave the model any endpoint; None
+        when the catalog does not know the model."""
+        model = self._catalog.get(model_id) if self._catalog is not None else None
+        if self._catalog is None or model is None:
+            return None
+        rules = self._rules
+        if ignored:
+            rules = rules.model_copy(update={"ignore": tuple(rules.ignore) + ignored})
+        plan = plan_model(model_id, self._catalog, rules, RouteRequest((model_id,), rules, self._parameters))
+        return bool(plan.candidates)
+
     def worst_case(
         self, models: Sequence[str], prompt_tokens: int, max_tokens: int | None, ignored: tuple[str, ...] = ()
     ) -> Estimate:

@@ -68,6 +68,29 @@ def resolve_mode(requested: FallbackChoice, base_url: str, transport: object | N
     return "client"
 
 
+# Errors on which OpenRouter moves down the ``models`` list by itself (reference §3: "any
+# error moves to the next model"), before the client can act on them.
+_ROUTER_WALKS_PAST = frozenset(
+    {
+        ErrorClass.MODERATION,
+        ErrorClass.CONTEXT_LENGTH,
+        ErrorClass.RATE_LIMIT,
+        ErrorClass.TIMEOUT,
+        ErrorClass.PROVIDER_FAILURE,
+    }
+)
+
+
+def explicit_stops_need_client_chain(workflow: Workflow) -> bool:
+    """True when the policy says ``stop`` for an error OpenRouter would answer by trying the
+    next model. Handing OpenRouter the fallbacks in ``models`` would reroute exactly what the
+    policy wants stopped (a flagged conversation must not reach another model), so ``auto``
+    then walks the chain in the client, one model per request."""
+    if not workflow.models.fallbacks:
+        return False
+    return any(cls in _ROUTER_WALKS_PAST and action is Action.STOP for cls, action in workflow.retry.on.items())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a client was configured with, fixed at construction."""
@@ -115,6 +138,20 @@ class AttemptPlan:
 
     def watch(self) -> StreamWatch:
         return StreamWatch(self.started_at, self.first_token_s, self.idle_s, self.limit_at)
+
+    def headers_due_at(self) -> float:
+        """When the response headers must have come. For a stream no token can arrive before
+        its headers, so the first-token limit bounds that wait too: an upstream that holds
+        back its headers is as silent as one that sends them and then nothing."""
+        if self.stream and self.first_token_s is not None:
+            return min(self.limit_at, self.started_at + self.first_token_s)
+        return self.limit_at
+
+    def headers_late(self) -> Failure:
+        """The failure for response headers that missed :meth:`headers_due_at`."""
+        if self.headers_due_at() < self.limit_at:
+            return Failure(ErrorClass.TIMEOUT, f"no first token within {self.first_token_s:g} s")
+        return wire.late_failure(self.limit_at - self.started_at, "response")
 
 
 class Engine:
@@ -335,7 +372,16 @@ class RequestRun:
                 slug = self.engine.provider_slug(model, provider)
                 if slug not in slugs:
                     slugs.append(slug)
+        if slugs and self._ignore_empties_every_model(models, tuple(slugs)):
+            # Like the model breakers, route breakers never empty the pool: with an allowlist
+            # (provider.only, strict BYOK) ignoring every allowed provider would turn a
+            # provider incident into a "no endpoints" 404. Send the request and let it probe.
+            return ()
         return tuple(slugs)
+
+    def _ignore_empties_every_model(self, models: Sequence[str], slugs: tuple[str, ...]) -> bool:
+        prices = self.engine.prices
+        return all(prices.routable(m) is True and prices.routable(m, slugs) is False for m in models)
 
     def _check_budget(self, models: Sequence[str], ignored: tuple[str, ...]) -> Decimal | None:
         """The amount to reserve for this attempt, or None after refusing it (mid-request)."""
@@ -615,8 +661,13 @@ class RequestRun:
         ok = self.final_body is not None and self.last_failure is None
         failure = None if ok else self.last_failure
         fail_safe = None
-        if not ok and self.workflow.degradation.mode is DegradationMode.FAIL_SAFE:
-            fail_safe = self.workflow.degradation.user_message or DEFAULT_FAIL_SAFE_MESSAGE
+        degradation = self.workflow.degradation
+        if not ok and degradation.mode is DegradationMode.FAIL_SAFE:
+            fail_safe = degradation.user_message or DEFAULT_FAIL_SAFE_MESSAGE
+        elif not ok and degradation.user_message is not None:
+            # Any workflow that wrote a user message wants it shown when no route answers
+            # (customer support hands over to a person): a clean failure, not an error page.
+            fail_safe = degradation.user_message
         error_message = None
         if not ok:
             error_message = redact(failure.detail, settings.key) if failure else (self.stop_reason or "no attempt made")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from orcli.catalog.model import Catalog
-from orcli.client.core import FallbackChoice, Settings, resolve_mode
+from orcli.client.core import FallbackChoice, Settings, explicit_stops_need_client_chain, resolve_mode
 from orcli.client.keys import ENV_VAR, resolve_api_key
 from orcli.errors import UsageError
 from orcli.policy.model import Workflow
@@ -33,7 +33,10 @@ def build_settings(
     host = parts.hostname.lower()
     if key is None and transport is None and (host == "openrouter.ai" or host.endswith(".openrouter.ai")):
         raise UsageError(f"no OpenRouter API key: set {ENV_VAR} or pass api_key=")
-    mode = resolve_mode(fallback_mode or workflow.app_fallback.mode, base_url, transport)
+    requested = fallback_mode or workflow.app_fallback.mode
+    mode = resolve_mode(requested, base_url, transport)
+    if requested == "auto" and explicit_stops_need_client_chain(workflow):
+        mode = "client"
     return Settings(
         workflow=workflow,
         workflow_name=workflow_name,

@@ -148,10 +148,9 @@ class Client:
         status = response.status_code
         try:
             headers_at = clock.now()
-            if headers_at > plan.limit_at:
+            if headers_at > plan.headers_due_at():
                 # A real transport would have timed out before these headers: record no response.
-                failure = wire.late_failure(plan.limit_at - plan.started_at, "response")
-                return wire.Outcome(None, None, failure, headers_at, None)
+                return wire.Outcome(None, None, plan.headers_late(), headers_at, None)
             if not (plan.stream and status < 300 and wire.is_event_stream(response.headers.get("content-type"))):
                 raw = response.read()
                 ended = clock.now()

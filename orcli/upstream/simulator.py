@@ -405,9 +405,14 @@ class Simulator:
         )
         shape = sse.StreamShape()
         invalid: InvalidResponseFault | None = None
+        broken = False
         for fault in fired:
             if isinstance(fault, MalformedToolCallFault):
-                completion = effects.break_completion(completion, fault, chat, crng)
+                # One breakage per answer: the first fault that fires wins (a second one
+                # would try to re-break arguments that are no longer JSON).
+                if not broken:
+                    completion = effects.break_completion(completion, fault, chat, crng)
+                    broken = True
             elif isinstance(fault, InvalidResponseFault):
                 invalid = invalid or fault
             else:

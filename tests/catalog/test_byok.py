@@ -32,3 +32,4 @@ def test_lookups_see_the_keys_after_the_catalog_was_used() -> None:
     model = with_byok(catalog, {"openai": "strict"}).get("openai/gpt-4o-mini")
     assert model is not None
     assert [ep.tag for ep in model.endpoints] == ["openai/byok", "azure"]
+    assert "openai/byok" in with_byok(catalog, {"openai": "strict"}).provider_slugs

@@ -197,6 +197,14 @@ def test_healthy_tool_call_is_valid_against_the_schema(catalog: Catalog) -> None
     jsonschema.validate(json.loads(args), WEATHER_SCHEMA)
 
 
+def test_two_tool_call_faults_on_one_answer_break_it_once(catalog: Catalog) -> None:
+    faults = [MalformedToolCallFault(mode="invalid_json"), MalformedToolCallFault(mode="schema_violation")]
+    response = post(Simulator(catalog, faults), tools=TOOLS)
+    _, args = arguments(response)
+    with pytest.raises(json.JSONDecodeError):  # the first fault's breakage, left as it was
+        json.loads(args)
+
+
 def test_malformed_tool_call_modes(catalog: Catalog) -> None:
     _, bad_json = arguments(post(only(catalog, MalformedToolCallFault(mode="invalid_json")), tools=TOOLS))
     with pytest.raises(json.JSONDecodeError):

@@ -3,15 +3,18 @@ from __future__ import annotations
 from typing import Literal
 
 from orcli.drill.expectations.base import DrillFacts, Expectation, describe
-from orcli.drill.records import ExpectationResult
+from orcli.drill.records import ExpectationResult, RequestRecord
 from orcli.policy.model import DegradationMode
 
 
 class FailSafeApproved(Expectation):
-    """Fail-safe workflows are answered only by their approved models, or fail safe."""
+    """Fail-safe workflows are answered only by their approved models (and, when given, their
+    approved providers), or fail safe. Pinning them in the scenario keeps the governance
+    fixed even if someone loosens the policy."""
 
     kind: Literal["fail_safe_approved"]
     approved_models: tuple[str, ...] = ()  # default: the workflow's own chain
+    approved_providers: tuple[str, ...] = ()  # provider slugs; default: any the policy allows
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
         bad: list[str] = []
@@ -21,12 +24,30 @@ class FailSafeApproved(Expectation):
             if workflow.degradation.mode is not DegradationMode.FAIL_SAFE:
                 continue
             checked += 1
-            approved = self.approved_models or workflow.models.all
-            served = row.result.served_model
-            if row.result.ok and (served is None or served.split(":")[0] not in approved or row.violations):
-                bad.append(describe(row))
+            problem = self._problem(row, self.approved_models or workflow.models.all)
+            if problem:
+                bad.append(f"{describe(row)}: {problem}")
         if checked == 0:
             return self.verdict(False, "no request of a fail_safe workflow was sent")
         return self.verdict(
             not bad, f"{len(bad)} of {checked} fail-safe request(s) answered off the approved routes", bad
         )
+
+    def _problem(self, row: RequestRecord, approved: tuple[str, ...]) -> str | None:
+        if not row.result.ok:
+            return None
+        served = row.result.served_model
+        if served is None or served.split(":")[0] not in approved:
+            return f"model {served} is not approved"
+        if row.violations:
+            return "; ".join(row.violations)
+        if self.approved_providers:
+            slug = _slug(row.result.served_provider or "")
+            if not any(slug == p or slug.startswith(p + "/") for p in self.approved_providers):
+                return f"provider {slug or '?'} is not approved ({', '.join(self.approved_providers)})"
+        return None
+
+
+def _slug(provider: str) -> str:
+    """A provider's routing slug from its display name or tag ("Amazon Bedrock" -> amazon-bedrock)."""
+    return provider.strip().lower().replace(" ", "-")
