@@ -40,7 +40,16 @@ from orcli.reports.common import (
     workflow_order,
 )
 from orcli.reports.html_assets import SCRIPT, STYLE
-from orcli.reports.timeline import Lane, StepKind, build_lanes, request_steps, ticks, time_span_s
+from orcli.reports.timeline import (
+    UNKNOWN_PROVIDER,
+    UNKNOWN_PROVIDER_LABEL,
+    Lane,
+    StepKind,
+    build_lanes,
+    request_steps,
+    ticks,
+    time_span_s,
+)
 
 # Timeline geometry, in SVG user units (the drawing scales to the page width).
 LABEL_W = 300  # lane labels
@@ -500,6 +509,7 @@ class _Timeline:
     def _lane_svg(self, number: int, view: _PlacedLaneView, top: int) -> list[str]:
         lane = view.lane
         counts = lane.counts()
+        provider = UNKNOWN_PROVIDER_LABEL if lane.provider == UNKNOWN_PROVIDER else lane.provider
         hops = sum(m.internal for m in lane.marks)
         summary = f"{len(lane.marks) - hops:,} attempts"
         if hops:
@@ -512,7 +522,7 @@ class _Timeline:
             f'data-count="{len(lane.marks)}">',
             f"<title>{escape(lane.route)}</title>",
             f'<text x="8" y="{top + 14}">{escape(_clip(lane.model, 34))}'
-            f'<tspan font-weight="600">@{escape(_clip(lane.provider, 18))}</tspan></text>',
+            f'<tspan font-weight="600">@{escape(_clip(provider, 18))}</tspan></text>',
             f'<text class="small" x="8" y="{top + 26}">{escape(summary)}</text>',
         ]
         if view.rows is not None:

@@ -18,7 +18,8 @@ from orcli.client.ledger import Attempt
 from orcli.drill.records import DrillResult, RequestRecord
 from orcli.reports.common import attempt_token
 
-UNKNOWN_PROVIDER = "?"  # no response arrived, so nobody said which provider it was
+UNKNOWN_PROVIDER = "?"  # no response arrived, so nobody said which provider it was (as in the attempt chain)
+UNKNOWN_PROVIDER_LABEL = "(no answer)"
 
 
 class StepKind(StrEnum):
@@ -98,8 +99,8 @@ def request_steps(record: RequestRecord) -> tuple[Step, ...]:
                     at_s=attempt.started_at,
                     kind=StepKind.FELL_BACK,
                     token=str(hop.status),
-                    detail=f"OpenRouter moved on after {hop.status}",
-                    next_hop="OpenRouter failover",
+                    detail="",
+                    next_hop="OpenRouter tried the next provider",
                     latency_s=0.0,
                     internal=True,
                 )
