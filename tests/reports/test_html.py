@@ -321,3 +321,19 @@ def test_internal_hops_are_counted_apart_on_the_lane_label(drills: Drills) -> No
     labels = {lane.get("data-route"): svg_text(lane) for lane in lanes(svg)}
     assert "0 attempts, 1 OpenRouter hops" in labels[f"{PRIMARY}@DeepInfra"]
     assert "1 attempts" in labels[f"{PRIMARY}@Together"]
+
+
+def test_a_drill_without_requests_still_renders(drills: Drills) -> None:
+    result = drills.small(requests=(), fired=(), duration_s=0.0)
+    page = to_html([result])
+    (svg,), (data,) = timelines(page), data_blocks(page)
+    assert lanes(svg) == [] and data["requests"] == {}
+    assert "no attempt was sent" in svg_text(svg)
+    assert [g.get("data-fault") for g in faults(svg)] == ["deepinfra-down", "slow-groq"]
+
+
+def test_a_window_past_the_end_of_the_drill_is_clipped_to_the_axis(drills: Drills) -> None:
+    late = DeclaredFault("late", "outage", "provider DeepInfra", "20s-900s", 20.0, 900.0)
+    (svg,) = timelines(to_html([drills.small(declared_faults=(late,), fired=())]))
+    (window,) = [r for r in svg.iter(f"{SVG_NS}rect") if r.get("class") == "fw"]
+    assert float(window.get("x", "")) + float(window.get("width", "")) == 1300.0  # the axis' right end
