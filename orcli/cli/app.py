@@ -295,6 +295,9 @@ def drill(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     junit_path: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
     markdown_path: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown report here.")] = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report with an incident timeline here.")
+    ] = None,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Request rows shown before condensing.")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary and verdicts.")] = False,
 ) -> None:
@@ -309,6 +312,7 @@ def drill(
         json_path=json_path,
         junit_path=junit_path,
         markdown_path=markdown_path,
+        html_path=html_path,
         max_rows=max_rows,
         quiet=quiet,
     )

@@ -23,6 +23,7 @@ def drill_cmd(
     json_path: Path | None,
     junit_path: Path | None,
     markdown_path: Path | None,
+    html_path: Path | None = None,
     max_rows: int,
     quiet: bool,
 ) -> None:
@@ -44,7 +45,7 @@ def drill_cmd(
     if len(results) > 1 or not single:
         render_summary(results, console)
     report: DrillResult | list[DrillResult] = results[0] if single else results
-    for kind, path in (("json", json_path), ("junit", junit_path), ("markdown", markdown_path)):
+    for kind, path in (("json", json_path), ("junit", junit_path), ("markdown", markdown_path), ("html", html_path)):
         if path is not None:
             write_report(kind, report, path)
     failed = [r.scenario for r in results if not r.passed]

@@ -1,4 +1,4 @@
-"""Drill reports: terminal, JSON, JUnit XML, Markdown, plain text. Pure functions of the records.
+"""Drill reports: terminal, JSON, JUnit XML, Markdown, HTML, plain text. Pure functions of the records.
 
 The registry maps a format name to a writer that turns one drill or a folder run
 into text; adding a format is one module and one line in FORMATS. ``write_report``
@@ -18,7 +18,7 @@ from rich.console import Console
 
 from orcli.drill.records import DrillResult
 from orcli.errors import UsageError
-from orcli.reports import json_report, junit, markdown
+from orcli.reports import html, json_report, junit, markdown
 from orcli.reports.common import Report, as_results
 from orcli.reports.terminal import render_drill, render_summary
 
@@ -38,6 +38,7 @@ def render_text(report: Report, *, width: int = 120) -> str:
 
 
 FORMATS: dict[str, Writer] = {
+    "html": html.render,
     "json": json_report.render,
     "junit": junit.render,
     "markdown": markdown.render,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -257,9 +258,78 @@ def large_drill(total: int = 500, failed_every: int = 17, degraded_every: int = 
     )
 
 
+def storm_drill(total: int = 100_000, seed: int = 1, span_s: float = 600.0) -> DrillResult:
+    """A big incident: DeepInfra is down from 150 s to 300 s (OpenRouter fails over inside the request,
+    sometimes the client falls back too), a windowless Groq fault fires now and then, and a few coding
+    requests fail or fail safe. Drawn from ``random.Random(seed)``, so equal arguments give equal records."""
+    rng = random.Random(seed)
+    rows: list[RequestRecord] = []
+    fired: list[FiredFault] = []
+    for i in range(total):
+        at_s = i * span_s / total
+        if i % 3 == 2:
+            rows.append(_storm_coding(i, at_s, rng))
+            continue
+        down = 150.0 <= at_s < 300.0
+        provider = "DeepInfra" if rng.random() < 0.7 else "Together"
+        if down and provider == "DeepInfra":
+            fired.append(FiredFault("deepinfra-down", "outage", at_s, "deepinfra", PRIMARY))
+            hops = (UpstreamHop("DeepInfra", PRIMARY, 502), UpstreamHop("Together", PRIMARY, 200))
+            if rng.random() < 0.2:
+                hops = (UpstreamHop("DeepInfra", PRIMARY, 502), UpstreamHop("Together", PRIMARY, 429))
+                first = attempt(1, PRIMARY, "Together", 429, ErrorClass.RATE_LIMIT, started_at=at_s, hops=hops)
+                first = _with_next(first, f"fallback to {FALLBACK}")
+                second = attempt(2, FALLBACK, "Groq", 200, started_at=at_s + 0.6, cost_usd="0.00002")
+                rows.append(record(i, at_s, "support", Outcome.DEGRADED, (first, second), fallback_depth=1))
+            else:
+                only = attempt(1, PRIMARY, "Together", 200, started_at=at_s, cost_usd="0.00001", hops=hops)
+                rows.append(record(i, at_s, "support", Outcome.DEGRADED, (only,), reason="OpenRouter failover"))
+        else:
+            only = attempt(1, PRIMARY, provider, 200, started_at=at_s, cost_usd="0.00001")
+            rows.append(record(i, at_s, "support", Outcome.SERVED, (only,)))
+        if i % 97 == 0:
+            fired.append(FiredFault("groq-slow", "latency", at_s, "groq", FALLBACK))
+    return small_drill(
+        scenario="storm",
+        description="DeepInfra down for 150 s under 100k requests",
+        workflows=("support", "coding"),
+        requests=tuple(rows),
+        duration_s=span_s + 1.0,
+        declared_faults=(
+            DeclaredFault("deepinfra-down", "outage", "provider deepinfra", "150s-300s", 150.0, 300.0),
+            DeclaredFault("groq-slow", "latency", "provider groq", "every 97th"),
+        ),
+        fired=tuple(fired),
+        expectations=(
+            ExpectationResult("success_rate", "success_rate", True, "success rate 99.0% (required >= 95.0%)"),
+            ExpectationResult("recovery", "recovery", False, "primary served again 12.0s after", ("#4 at 312.0s",)),
+        ),
+    )
+
+
+def _storm_coding(i: int, at_s: float, rng: random.Random) -> RequestRecord:
+    roll = rng.random()
+    if roll < 0.02:
+        bad = attempt(1, CODER, "Fireworks", 200, ErrorClass.MALFORMED_TOOL_CALL, started_at=at_s)
+        return record(i, at_s, "coding", Outcome.FAILED, (bad,), tools_offered=True)
+    if roll < 0.03:
+        first = _with_next(
+            attempt(1, CODER, "Fireworks", 503, ErrorClass.PROVIDER_FAILURE, started_at=at_s), "retry in 0.5 s"
+        )
+        second = attempt(2, CODER, "Fireworks", 503, ErrorClass.PROVIDER_FAILURE, started_at=at_s + 0.6)
+        return record(i, at_s, "coding", Outcome.FAILED_SAFE, (first, second), fail_safe_message="Try again soon.")
+    ok = attempt(1, CODER, "Fireworks", 200, started_at=at_s, latency_s=1.0 + roll, cost_usd="0.00003")
+    return record(i, at_s, "coding", Outcome.SERVED, (ok,), tools_offered=True)
+
+
+def _with_next(step: Attempt, next_hop: str) -> Attempt:
+    return replace(step, next_hop=next_hop)
+
+
 @dataclass(frozen=True)
 class Drills:
     """The builders, handed to tests by the ``drills`` fixture."""
 
     small: Callable[..., DrillResult] = small_drill
     large: Callable[..., DrillResult] = large_drill
+    storm: Callable[..., DrillResult] = storm_drill

@@ -10,6 +10,7 @@ import pytest
 
 from orcli.errors import UsageError
 from orcli.reports import FORMATS, render_report, write_report
+from orcli.reports.html import to_html
 from orcli.reports.json_report import dumps
 from orcli.reports.junit import to_junit
 from orcli.reports.markdown import to_markdown
@@ -18,7 +19,7 @@ from .factory import Drills
 
 
 def test_registry_names_every_format() -> None:
-    assert sorted(FORMATS) == ["json", "junit", "markdown", "text"]
+    assert sorted(FORMATS) == ["html", "json", "junit", "markdown", "text"]
 
 
 def test_one_drill_writes_a_drill_report_and_a_list_a_suite(drills: Drills, tmp_path: Path) -> None:
@@ -33,6 +34,8 @@ def test_every_format_writes_what_its_module_renders(drills: Drills, tmp_path: P
     write_report("junit", results, tmp_path / "junit.xml")
     write_report("markdown", results, tmp_path / "summary.md")
     write_report("text", results, tmp_path / "drill.txt")
+    write_report("html", results, tmp_path / "drill.html")
+    assert (tmp_path / "drill.html").read_text(encoding="utf-8") == to_html(results)
     assert (tmp_path / "junit.xml").read_text(encoding="utf-8") == to_junit(results)
     assert (tmp_path / "summary.md").read_text(encoding="utf-8") == to_markdown(results)
     text = (tmp_path / "drill.txt").read_text(encoding="utf-8")
@@ -60,8 +63,8 @@ def test_creates_missing_folders(drills: Drills, tmp_path: Path) -> None:
 
 def test_unknown_format_is_a_usage_error(drills: Drills, tmp_path: Path) -> None:
     with pytest.raises(UsageError) as caught:
-        write_report("html", drills.small(), tmp_path / "x.html")
-    assert str(caught.value) == "unknown report format 'html' (known: json, junit, markdown, text)"
+        write_report("pdf", drills.small(), tmp_path / "x.pdf")
+    assert str(caught.value) == "unknown report format 'pdf' (known: html, json, junit, markdown, text)"
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(UsageError):
         render_report("yaml", drills.small())
