@@ -102,16 +102,16 @@ def _run_drill(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     scenario = tmp_path / "outage.yaml"
     scenario.write_text(
         f"""
-name: support-outage
+name: chat-outage
 description: "OpenAI's gpt-4o-mini goes down for 20 s while Google Vertex rate-limits <sometimes>"
-policy: {REPO / "policies" / "customer-support.yaml"}
+policy: {REPO / "policies" / "general-chat.yaml"}
 seed: 7
 traffic:
   requests: 300
   rate_per_s: 5
   mix:
     - name: chat
-      kind: structured
+      kind: chat
 faults:
   - kind: outage
     id: gpt-down
@@ -193,7 +193,7 @@ def test_hovering_and_clicking_a_mark_shows_its_attempt_chain(browser: Chromium,
         "[getComputedStyle(document.getElementById('tip')).display, document.getElementById('tip').textContent]"
     )
     assert tip[0] == "block"
-    assert f"#{degraded['index']} customer-support" in tip[1]
+    assert f"#{degraded['index']} general-chat" in tip[1]
     highlighted = browser.evaluate(f"document.querySelectorAll('rect.m.hl[data-r=\"{degraded['index']}\"]').length")
     assert highlighted == sum(1 + max(0, len(a["upstream_hops"]) - 1) for a in degraded["attempts"])
     browser.click(*centre)
