@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from orcli.catalog.model import Catalog, Endpoint
@@ -168,8 +169,14 @@ def _flatten(prefix: tuple[str, ...], value: Any, out: dict[tuple[str, ...], Any
     if isinstance(value, Mapping) and value:
         for key, item in value.items():
             _flatten((*prefix, str(key)), item, out)
+    elif prefix[-1].endswith("_usd") and isinstance(value, str):
+        out[prefix] = _number(Decimal(value))  # the JSON dump quotes decimals; show them as numbers
     else:
         out[prefix] = value
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _union(a: Mapping[tuple[str, ...], Any], b: Mapping[tuple[str, ...], Any]) -> list[tuple[str, ...]]:

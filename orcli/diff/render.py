@@ -20,7 +20,9 @@ Renderer = Callable[[DiffReport], str]
 
 
 def _value(value: Any) -> str:
-    return "(unset)" if value is MISSING else json.dumps(value, separators=(", ", ": "))
+    if value is MISSING:
+        return "(unset)"
+    return "none" if value is None else json.dumps(value, separators=(", ", ": "))
 
 
 def _change_line(change: FieldChange) -> str:
