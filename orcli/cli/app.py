@@ -350,5 +350,18 @@ def diff(
         raise typer.Exit(int(code))
 
 
+@app.command()
+@guarded
+def init(
+    folder: Annotated[Path, typer.Argument(help="Project folder (default: here).")] = Path("."),
+) -> None:
+    """Scaffold policies/ and scenarios/: one policy and two drills that pass as written. Never overwrites."""
+    from orcli.scaffold import init_project
+
+    for path in init_project(folder):
+        print(f"wrote {path}")
+    print(f"next: orcli validate {folder / 'policies'} && orcli drill {folder / 'scenarios'}")
+
+
 def main() -> None:
     app()
