@@ -318,5 +318,56 @@ def drill(
     )
 
 
+@app.command()
+@guarded
+def diff(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="OLD NEW (policy files or folders), or with --base one PATH (default policies/)."),
+    ] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Compare the working tree's PATH with the same path at this git ref.")
+    ] = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option("--scenarios", help="Scenario files or folder to run under both versions (default scenarios/)."),
+    ] = None,
+    no_drills: Annotated[bool, typer.Option("--no-drills", help="Compare policies only; run no scenario.")] = False,
+    catalog: CatalogOpt = None,
+    output_format: Annotated[str, typer.Option("--format", help="text, json, github or markdown.")] = "text",
+    summary: Annotated[
+        Path | None,
+        typer.Option("--summary", help="Also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)."),
+    ] = None,
+) -> None:
+    """What a policy change does: requests, endpoints, cost, chains and drill verdicts. Exit 1 on a regression."""
+    from orcli.cli.diff_cmd import diff_cmd
+
+    code = diff_cmd(
+        paths or [],
+        base=base,
+        scenarios=scenarios,
+        no_drills=no_drills,
+        catalog_path=catalog,
+        output_format=output_format,
+        summary_path=summary,
+    )
+    if code:
+        raise typer.Exit(int(code))
+
+
+@app.command()
+@guarded
+def init(
+    folder: Annotated[Path, typer.Argument(help="Project folder (default: here).")] = Path("."),
+) -> None:
+    """Scaffold policies/ and scenarios/: one policy and two drills that pass as written. Never overwrites."""
+    from orcli.scaffold import init_project
+
+    for path in init_project(folder):
+        print(f"wrote {path}")
+    print(f"next: orcli validate {folder / 'policies'} && orcli drill {folder / 'scenarios'}")
+
+
 def main() -> None:
     app()

@@ -33,8 +33,9 @@ class LoadedPolicy:
         return self.document.position(loc)
 
 
-def load_policy(path: str | Path) -> LoadedPolicy:
-    document = load_document(path)
+def load_policy(path: str | Path, text: str | None = None) -> LoadedPolicy:
+    """Read a policy file; with ``text``, parse that instead and name it ``path`` in messages."""
+    document = load_document(path, text)
     if document.data is None:
         raise document.error((), "empty policy file: expected 'workflows:'")
     policy = parse_model(document, PolicyFile)
