@@ -15,9 +15,10 @@ from pathlib import Path
 
 from orcli.diff.git import Repo
 from orcli.errors import InputError, SourceError
-from orcli.policy.load import POLICY_SUFFIXES, LoadedPolicy, load_policy
+from orcli.policy.load import LoadedPolicy, load_policy
 from orcli.policy.model import Workflow
 from orcli.policy.validate import LoadFailure
+from orcli.sourcefile import YAML_SUFFIXES
 
 SINGLE_FILE_KEY = "."
 
@@ -97,7 +98,7 @@ def side_from_git(repo: Repo, ref: str, commit: str, path: Path, cwd: Path, scra
     entries: list[PolicyEntry] = []
     texts: dict[str, str | None] = {}
     for name in listed:
-        if not name.endswith(POLICY_SUFFIXES):
+        if not name.endswith(YAML_SUFFIXES):
             continue
         key = SINGLE_FILE_KEY if single else Path(name).relative_to(relative or ".").as_posix()
         copy = scratch / (Path(name).name if single else key)
@@ -134,7 +135,7 @@ def _cwd_relative(repo: Repo, name: str) -> str:
 
 
 def _policy_files(folder: Path) -> Iterator[Path]:
-    return iter(sorted(p for p in folder.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file()))
+    return iter(sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()))
 
 
 def _load_side(
