@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -25,7 +26,7 @@ from orcli.drill.judge import judge
 from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
-from orcli.errors import BudgetExceeded, InputError
+from orcli.errors import BudgetExceeded, InputError, UsageError
 from orcli.overrides.store import load_overrides
 from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.load import load_policy
@@ -35,6 +36,9 @@ from orcli.upstream import Simulator
 from orcli.upstream.faults import FaultSpec
 from orcli.upstream.transport import AsyncSimulatorTransport
 from orcli.vtime import run_virtual
+
+if TYPE_CHECKING:
+    from orcli.drill.live import LiveRun
 
 # A key the mock accepts; it proves the client sends one without any real secret.
 MOCK_API_KEY = "sk-or-mock-drill"
@@ -120,9 +124,15 @@ def _account_catalog(loaded: LoadedScenario, catalog: Catalog, workflows: Mappin
     return with_byok(catalog, keys)
 
 
-def run_drill(inputs: DrillInputs) -> DrillResult:
-    if inputs.loaded.scenario.target != "mock":
-        raise InputError(f"{inputs.loaded.path}: target '{inputs.loaded.scenario.target}' is not available yet")
+def run_drill(inputs: DrillInputs, live: LiveRun | None = None) -> DrillResult:
+    """Run on the scenario's target: the mock on virtual time, or the live API (which needs
+    ``live``: the key and the caps, see :mod:`orcli.drill.live`)."""
+    if inputs.loaded.scenario.target == "live":
+        if live is None:
+            raise UsageError(f"{inputs.loaded.path}: a live drill needs an API key and explicit consent (--yes-live)")
+        from orcli.drill.live import run_live
+
+        return run_live(inputs, live)
     return run_virtual(_run_mock, inputs)
 
 
