@@ -243,9 +243,10 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
     ) -> None:
         """Sleep ``delay_s``, or the read timeout and raise ``httpx.ReadTimeout`` when that comes first."""
         if read_timeout_s is not None and delay_s >= read_timeout_s:
-            await anyio.sleep(read_timeout_s)
+            # Logged before the wait: the client's own deadline may cancel it first.
             for fired in [spec] if spec is not None else self._delayers(call):
                 self._log(fired, call, "ReadTimeout", failure=True)
+            await anyio.sleep(read_timeout_s)
             raise httpx.ReadTimeout("The read operation timed out", request=request)
         await anyio.sleep(min(delay_s, _NO_READ_TIMEOUT_CAP_S))
 
