@@ -16,6 +16,7 @@ import httpx
 
 from orcli.catalog.model import Catalog
 from orcli.client.keys import ENV_VAR, ApiKey
+from orcli.clock import Clock
 from orcli.live.api import ApiCallFailed, ApiReader, Retries
 
 Status = Literal["ok", "warn", "fail"]
@@ -36,6 +37,7 @@ def run_doctor(
     catalog: Catalog,
     *,
     transport: httpx.BaseTransport | None = None,
+    clock: Clock | None = None,
     now: datetime | None = None,
 ) -> list[Check]:
     checks = [
@@ -43,7 +45,8 @@ def run_doctor(
         if key
         else Check("api key", "fail", f"{ENV_VAR} is not set")
     ]
-    with ApiReader(base_url, key, transport=transport, retries=Retries(max_attempts=2, base_backoff_s=0.5)) as reader:
+    retries = Retries(max_attempts=2, base_backoff_s=0.5)
+    with ApiReader(base_url, key, transport=transport, clock=clock, retries=retries) as reader:
         started = time.monotonic()
         try:
             response = reader.get("/key")
