@@ -174,3 +174,32 @@ def test_real_request_asks_for_an_uncompressed_body(tmp_path: Path, api: respx.M
     route = api.post(CHAT).mock(return_value=ok())
     run(write_scenario(tmp_path, requests=1))
     assert route.calls[0].request.headers["accept-encoding"] == "identity"
+
+
+def test_missing_done_and_malformed_sse(tmp_path: Path, api: respx.MockRouter) -> None:
+    route = api.post(CHAT).mock(side_effect=[sse(["Hello", " there", " friend"]), sse(["Fine."])])
+    faults = "  - kind: missing_done\n    first: 1\n  - kind: malformed_sse\n    after_tokens: 1\n    first: 1\n"
+    result = run(write_scenario(tmp_path, requests=1, faults=faults, mix=STREAM_MIX))
+    attempts = result.requests[0].result.attempts
+    assert [f.kind for f in result.fired] == ["missing_done", "malformed_sse"]
+    assert attempts[0].detail.startswith("injected ")
+    assert attempts[0].error_class in (ErrorClass.INVALID_RESPONSE, ErrorClass.STREAM_TRUNCATED)
+    assert attempts[-1].ok and route.call_count == len(attempts)
+
+
+def test_stream_stall_is_cut_by_the_idle_limit(tmp_path: Path, api: respx.MockRouter) -> None:
+    api.post(CHAT).mock(side_effect=[sse(["Hello", " there", " friend"]), sse(["Fine."])])
+    path = write_scenario(
+        tmp_path,
+        requests=1,
+        faults="  - kind: stream_stall\n    after_tokens: 1\n    seconds: 30\n    first: 1\n",
+        mix=STREAM_MIX,
+    )
+    idle = POLICY.replace("attempt_s: 4", "attempt_s: 4, stream_idle_s: 1")
+    (tmp_path / "policy.yaml").write_text(idle)
+    result = run(path)
+    first, second = result.requests[0].result.attempts
+    assert first.error_class in (ErrorClass.TIMEOUT, ErrorClass.STREAM_TRUNCATED)
+    assert first.latency_s < 4  # the 30 s stall was cut by the 1 s idle limit (virtual time)
+    assert first.detail.startswith("injected stream_stall-1")
+    assert second.ok
