@@ -65,7 +65,8 @@ def test_the_key_never_appears(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         mock_api(api)
         api.get(f"{API}/key").mock(return_value=httpx.Response(200, json={"data": {"limit": None, "usage": 0}}))
         api.post(CHAT).mock(side_effect=[httpx.Response(400, json=echo), ok(), ok(), ok(), ok()])
-        api.get(f"{API}/generation").mock(return_value=httpx.Response(404))
+        trail = {"data": {"provider_responses": [{"provider_name": "OpenAI", "model_permaslug": "m", "status": 200}]}}
+        api.get(f"{API}/generation").mock(return_value=httpx.Response(200, json=trail))
         for args in commands:
             result = runner.invoke(app, args)
             assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.stderr)
