@@ -16,6 +16,8 @@ _SCRUBBED = (
     "all_proxy",
     "ORCLI_OVERRIDES",
     "ORCLI_CATALOG",
+    "ORCLI_BASE_URL",
+    "ORCLI_APP_URL",
 )
 
 

@@ -280,6 +280,17 @@ def mock_serve(
     mock_cmds.serve_cmd(host, port, catalog, faults, seed, time_scale, allow_remote)
 
 
+BaseUrlOpt = Annotated[
+    str,
+    typer.Option(
+        "--base-url",
+        envvar="ORCLI_BASE_URL",
+        help="OpenRouter API base URL (a gateway, or 'orcli mock serve' at http://127.0.0.1:8787/api/v1).",
+    ),
+]
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"  # orcli.client.wire's, without importing httpx here
+
+
 @app.command()
 @guarded
 def drill(
@@ -300,9 +311,43 @@ def drill(
     ] = None,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Request rows shown before condensing.")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary and verdicts.")] = False,
+    target: Annotated[
+        str | None, typer.Option("--target", help="mock or live (default: the scenario's 'target').")
+    ] = None,
+    base_url: BaseUrlOpt = DEFAULT_BASE_URL,
+    yes_live: Annotated[
+        bool, typer.Option("--yes-live", help="Consent to send real, billed requests (live target only).")
+    ] = False,
+    max_requests: Annotated[
+        int, typer.Option("--max-requests", help="Live: hard cap on requests sent, retries included.")
+    ] = 20,
+    max_cost: Annotated[str, typer.Option("--max-cost", help="Live: hard cap on spend in USD.")] = "0.10",
+    max_tokens: Annotated[
+        int, typer.Option("--max-tokens", help="Live: max_tokens of requests whose scenario sets none.")
+    ] = 64,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", help="Live: requests in flight at most (default: the scenario's).")
+    ] = None,
+    abort_error_rate: Annotated[
+        float, typer.Option("--abort-error-rate", help="Live: abort when this share of real responses failed.")
+    ] = 0.5,
+    abort_min_requests: Annotated[
+        int, typer.Option("--abort-min-requests", help="Live: responses seen before the error rate counts.")
+    ] = 5,
+    abort_spend: Annotated[
+        str | None,
+        typer.Option("--abort-spend", help="Live: abort once this much USD is spent (default 80% of --max-cost)."),
+    ] = None,
+    trail: Annotated[
+        bool, typer.Option("--trail", help="Live: fetch each generation's attempt trail from /generation.")
+    ] = False,
+    app_url: Annotated[
+        str | None, typer.Option("--app-url", envvar="ORCLI_APP_URL", help="Live: HTTP-Referer for attribution.")
+    ] = None,
 ) -> None:
-    """Run chaos drills: scripted traffic and faults against the mock upstream; exit 1 if an expectation fails."""
-    from orcli.cli.drill_cmd import drill_cmd
+    """Run chaos drills: scripted traffic and faults against the mock upstream (or, with --target live
+    --yes-live, the real API under hard caps); exit 1 if an expectation fails or a safeguard aborts."""
+    from orcli.cli.drill_cmd import LiveFlags, drill_cmd
 
     drill_cmd(
         paths,
@@ -315,6 +360,20 @@ def drill(
         html_path=html_path,
         max_rows=max_rows,
         quiet=quiet,
+        target=target,
+        live_flags=LiveFlags(
+            base_url=base_url,
+            yes_live=yes_live,
+            max_requests=max_requests,
+            max_cost_usd=max_cost,
+            max_tokens=max_tokens,
+            concurrency=concurrency,
+            abort_error_rate=abort_error_rate,
+            abort_min_requests=abort_min_requests,
+            abort_spend_usd=abort_spend,
+            trail=trail,
+            app_url=app_url,
+        ),
     )
 
 
@@ -367,6 +426,40 @@ def init(
     for path in init_project(folder):
         print(f"wrote {path}")
     print(f"next: orcli validate {folder / 'policies'} && orcli drill {folder / 'scenarios'}")
+
+
+@catalog_app.command("pull")
+@guarded
+def catalog_pull(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the catalog here (default: standard output).")
+    ] = None,
+    base_url: BaseUrlOpt = DEFAULT_BASE_URL,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Only models matching this id or glob (repeatable), e.g. 'openai/*'."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many models (after --model).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")] = False,
+) -> None:
+    """Build a catalog from the live API (/models and each model's /endpoints); usable with --catalog."""
+    from orcli.cli import live_cmds
+
+    live_cmds.pull_cmd(output, base_url, model or [], limit, force)
+
+
+@app.command()
+@guarded
+def doctor(
+    base_url: BaseUrlOpt = DEFAULT_BASE_URL,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Check the live setup: API key present and valid (credit, usage), base URL reachable, catalog age."""
+    from orcli.cli import live_cmds
+
+    code = live_cmds.doctor_cmd(base_url, catalog)
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from orcli.catalog.load import load_catalog
 from orcli.cli.output import stdout_console
 from orcli.drill.records import DrillResult
-from orcli.drill.runner import prepare, run_drill
-from orcli.drill.scenario import load_scenario, scenario_files
+from orcli.drill.runner import DrillInputs, prepare, run_drill
+from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
 from orcli.errors import CheckFailed, UsageError
 from orcli.reports import write_report
 from orcli.reports.terminal import render_drill, render_summary
+
+if TYPE_CHECKING:
+    from orcli.drill.live import LiveRun
+
+TARGETS = ("mock", "live")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class LiveFlags:
+    """The command-line flags of a live drill, as typed."""
+
+    base_url: str
+    yes_live: bool
+    max_requests: int
+    max_cost_usd: str
+    max_tokens: int
+    concurrency: int | None
+    abort_error_rate: float
+    abort_min_requests: int
+    abort_spend_usd: str | None
+    trail: bool
+    app_url: str | None
 
 
 def drill_cmd(
@@ -26,17 +53,27 @@ def drill_cmd(
     html_path: Path | None = None,
     max_rows: int,
     quiet: bool,
+    target: str | None = None,
+    live_flags: LiveFlags | None = None,
 ) -> None:
     if max_rows < 1:
         raise UsageError(f"--max-rows: must be at least 1, got {max_rows}")
+    if target is not None and target not in TARGETS:
+        raise UsageError(f"--target: expected one of {', '.join(TARGETS)}, got '{target}'")
     files = scenario_files(paths)
+    loaded = [_targeted(load_scenario(f), target) for f in files]
+    live: LiveRun | None = None
+    if any(item.scenario.target == "live" for item in loaded):
+        # Consent and caps are checked before anything else happens: nothing is sent without them.
+        live = live_run(live_flags)
     catalog = load_catalog(catalog_path)
     # Validate every scenario (and its policy) before running any: bad input fails fast.
-    prepared = [prepare(load_scenario(f), catalog, seed=seed, overrides_path=overrides_path) for f in files]
+    prepared = [prepare(item, catalog, seed=seed, overrides_path=overrides_path) for item in loaded]
     console = stdout_console()
     results: list[DrillResult] = []
     for inputs in prepared:
-        result = run_drill(inputs)
+        is_live = inputs.loaded.scenario.target == "live"
+        result = _run_with_progress(inputs, live) if is_live else run_drill(inputs)
         results.append(result)
         if not quiet:
             render_drill(result, console, max_rows=max_rows)
@@ -48,6 +85,104 @@ def drill_cmd(
     for kind, path in (("json", json_path), ("junit", junit_path), ("markdown", markdown_path), ("html", html_path)):
         if path is not None:
             write_report(kind, report, path)
+    aborted = [f"{r.scenario}: {note}" for r in results for note in r.notes if note.startswith("ABORTED")]
+    if aborted:
+        raise CheckFailed(f"drill aborted by a safeguard: {'; '.join(aborted)}")
     failed = [r.scenario for r in results if not r.passed]
     if failed:
         raise CheckFailed(f"drill failed: {', '.join(failed)} (expectations not met)")
+
+
+def _targeted(loaded: LoadedScenario, target: str | None) -> LoadedScenario:
+    if target is None or target == loaded.scenario.target:
+        return loaded
+    return replace(loaded, scenario=loaded.scenario.model_copy(update={"target": target}))
+
+
+def live_run(flags: LiveFlags | None) -> LiveRun:
+    """Check the live flags and the consent; the key comes from ``OPENROUTER_API_KEY`` only."""
+    from orcli.client.keys import ENV_VAR, resolve_api_key
+    from orcli.drill.live import DEFAULT_APP_URL, LiveOptions, LiveRun
+    from orcli.live.guard import LiveLimits
+
+    if flags is None:
+        raise UsageError("live drill refused: no live settings given")
+    options = LiveOptions(
+        base_url=checked_base_url(flags.base_url),
+        limits=LiveLimits(
+            max_requests=_at_least("--max-requests", flags.max_requests, 1),
+            max_cost_usd=_usd("--max-cost", flags.max_cost_usd),
+            abort_error_rate=_share("--abort-error-rate", flags.abort_error_rate),
+            abort_min_requests=_at_least("--abort-min-requests", flags.abort_min_requests, 1),
+            abort_spend_usd=None if flags.abort_spend_usd is None else _usd("--abort-spend", flags.abort_spend_usd),
+        ),
+        max_tokens=_at_least("--max-tokens", flags.max_tokens, 1),
+        concurrency=None if flags.concurrency is None else _at_least("--concurrency", flags.concurrency, 1),
+        trail=flags.trail,
+        app_url=flags.app_url or DEFAULT_APP_URL,
+    )
+    key = resolve_api_key(None)
+    missing = []
+    if key is None:
+        missing.append(f"{ENV_VAR} is not set")
+    if not flags.yes_live:
+        missing.append("--yes-live was not given")
+    if missing:
+        limits = options.limits
+        raise UsageError(
+            f"live drill refused ({'; '.join(missing)}): it sends real, billed requests to {options.base_url} "
+            f"(at most {limits.max_requests} requests and ${limits.max_cost_usd}); nothing was sent"
+        )
+    assert key is not None
+    return LiveRun(key=key, options=options)
+
+
+def _run_with_progress(inputs: DrillInputs, live: LiveRun | None) -> DrillResult:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    assert live is not None
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
+        task = progress.add_task(f"live drill {inputs.loaded.scenario.name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = run_drill(inputs, replace(live, on_progress=advance))
+    for note in result.notes:
+        if note.startswith("ABORTED"):
+            console.print(f"drill {result.scenario} {note}", markup=False, highlight=False)
+    return result
+
+
+def checked_base_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--base-url: expected an http(s) URL such as https://openrouter.ai/api/v1, got '{raw}'")
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        raise UsageError(f"--base-url: refusing to send the API key over plain http to {parts.hostname}; use https")
+    return raw.rstrip("/")
+
+
+def _at_least(flag: str, value: int, minimum: int) -> int:
+    if value < minimum:
+        raise UsageError(f"{flag}: must be at least {minimum}, got {value}")
+    return value
+
+
+def _usd(flag: str, raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip().lstrip("$"))
+    except InvalidOperation:
+        raise UsageError(f"{flag}: expected an amount in USD such as 0.10, got '{raw}'") from None
+    if not value.is_finite() or value <= 0:
+        raise UsageError(f"{flag}: must be a positive amount in USD, got '{raw}'")
+    return value
+
+
+def _share(flag: str, value: float) -> float:
+    if not 0 < value <= 1:
+        raise UsageError(f"{flag}: expected a share between 0 (exclusive) and 1, e.g. 0.5, got {value}")
+    return value

@@ -13,6 +13,8 @@ import re
 
 ENV_VAR = "OPENROUTER_API_KEY"
 _MASK = "[redacted]"
+HINT_CHARS = 4
+MIN_CHARS_FOR_HINT = 16  # a shorter secret would give away too large a share of itself
 # Keys of OpenRouter (sk-or-v1-...), OpenAI-style gateways (sk-...) and bearer tokens in echoed headers.
 _KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9_\-.=]{8,})")
 
@@ -33,6 +35,14 @@ class ApiKey:
     def label(self) -> str:
         """A masked label safe to print: the key's family and nothing of its secret part."""
         return "sk-or-v1-***" if self._value.startswith("sk-or-v1-") else "***"
+
+    @property
+    def hint(self) -> str:
+        """A label that tells keys apart without exposing them: the family and at most the last
+        four characters (none for a key too short to spare them), e.g. ``sk-or-v1-…a1b2``."""
+        family = "sk-or-v1-" if self._value.startswith("sk-or-v1-") else ""
+        tail = self._value[-HINT_CHARS:] if len(self._value) >= len(family) + MIN_CHARS_FOR_HINT else ""
+        return f"{family}…{tail}"
 
     def __repr__(self) -> str:
         return f"ApiKey({self.label!r})"

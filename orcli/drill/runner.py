@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import httpx
@@ -27,7 +28,7 @@ from orcli.drill.judge import judge
 from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
-from orcli.errors import BudgetExceeded, InputError
+from orcli.errors import BudgetExceeded, InputError, UsageError
 from orcli.overrides.store import load_overrides
 from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.load import load_policy
@@ -37,6 +38,9 @@ from orcli.upstream import Simulator
 from orcli.upstream.faults import FaultSpec
 from orcli.upstream.transport import AsyncSimulatorTransport
 from orcli.vtime import run_virtual
+
+if TYPE_CHECKING:
+    from orcli.drill.live import LiveRun
 
 # A key the mock accepts; it proves the client sends one without any real secret.
 MOCK_API_KEY = "sk-or-mock-drill"
@@ -69,10 +73,6 @@ def prepare(
     happens if we disable X now" is one command.
     """
     scenario = loaded.scenario
-    if scenario.target != "mock":
-        raise loaded.document.error(
-            ("target",), f"live drills are not available yet; use target: mock (got '{scenario.target}')"
-        )
     policy_path = loaded.resolve(scenario.policy)
     if not policy_path.exists():
         raise loaded.document.error(("policy",), f"policy file not found: {policy_path}")
@@ -129,12 +129,21 @@ def _account_catalog(loaded: LoadedScenario, catalog: Catalog, workflows: Mappin
 TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 
 
-def run_drill(inputs: DrillInputs, *, wrap_transport: TransportWrapper | None = None) -> DrillResult:
-    """Run the traffic against the mock upstream on virtual time.
+def run_drill(
+    inputs: DrillInputs, live: LiveRun | None = None, *, wrap_transport: TransportWrapper | None = None
+) -> DrillResult:
+    """Run on the scenario's target: the mock on virtual time, or the live API (which needs
+    ``live``: the key and the caps, see :mod:`orcli.drill.live`).
 
     ``wrap_transport`` puts a network edge of the caller's between the client and the mock
     (a proxy, a recorder, or a test's misbehaving network).
     """
+    if inputs.loaded.scenario.target == "live":
+        if live is None:
+            raise UsageError(f"{inputs.loaded.path}: a live drill needs an API key and explicit consent (--yes-live)")
+        from orcli.drill.live import run_live
+
+        return run_live(inputs, live)
     return run_virtual(_run_mock, inputs, wrap_transport)
 
 

@@ -104,10 +104,6 @@ TAIL = "expect:\n  - kind: within_policy\n"
             "7:17: traffic.mix[0].workflow: workflow 'other' is not one of this scenario's workflows",
         ),
         (
-            HEAD + "target: live\ntraffic: {requests: 2}\n" + TAIL,
-            "3:9: target: live drills are not available yet; use target: mock (got 'live')",
-        ),
-        (
             HEAD
             + "traffic:\n  requests: 2\n  mix:\n    - name: t\n      kind: tools\n      tools:\n"
             + "        - name: lookup\n          parameters: {type: nonsense}\n"
@@ -128,7 +124,6 @@ TAIL = "expect:\n  - kind: within_policy\n"
         "count-and-duration",
         "unknown-workflow",
         "unknown-mix-workflow",
-        "live-target",
         "broken-tool-schema",
         "missing-policy",
     ],
@@ -146,9 +141,9 @@ def test_bad_flags_exit_2(tmp_path: Path) -> None:
 
 def test_an_invalid_scenario_in_a_folder_stops_the_run_before_any_drill(tmp_path: Path) -> None:
     write_scenario(tmp_path / "drills", name="a-good")
-    bad = scenario_text(tmp_path / "drills", HEAD + "target: live\ntraffic: {requests: 2}\n" + TAIL, "b-bad.yaml")
+    bad = scenario_text(tmp_path / "drills", HEAD + "traffic: {requests: 2, duration_s: 10}\n" + TAIL, "b-bad.yaml")
     result = invoke(tmp_path / "drills")
-    assert_clean_error(result, f"{bad}:3:9: target: live drills are not available yet; use target: mock (got 'live')")
+    assert_clean_error(result, f"{bad}:3:10: traffic: give exactly one of 'requests' or 'duration_s'")
 
 
 def test_a_relative_policy_path_resolves_from_the_scenario_folder(

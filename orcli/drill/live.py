@@ -1,0 +1,348 @@
+"""Run a scenario against the real OpenRouter API (or any gateway speaking its protocol).
+
+Real time, real money: every request goes through the caps of :mod:`orcli.live.guard`,
+the scenario's faults are injected client-side (:mod:`orcli.live.inject`), and the drill
+aborts when its safeguards trip. The traffic follows the scenario's arrival schedule on
+the event loop's clock, at most ``--max-requests`` of it, with at most ``concurrency``
+requests in flight. Served model, provider and cost come from the responses; with
+``trail`` on, ``GET /generation`` adds OpenRouter's own attempt trail.
+
+``drill_live`` is the coroutine; it only reads time through anyio, so tests run it on
+the virtual-time loop with respx in place of the network.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any
+
+import anyio
+import httpx
+
+from orcli.client import AsyncClient
+from orcli.client.budget import usd
+from orcli.client.keys import ApiKey
+from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
+from orcli.client.wire import DEFAULT_APP_TITLE, DEFAULT_BASE_URL
+from orcli.drill.expectations import DrillFacts
+from orcli.drill.expectations.faults_fired import FaultsFired
+from orcli.drill.records import DrillResult, FiredFault, RequestRecord
+from orcli.drill.runner import DrillInputs, _declared, _record
+from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
+from orcli.live.guard import DEFAULT_LIVE_MAX_TOKENS, CapReached, LiveGuard, LiveLimits
+from orcli.live.guarded import GuardedTransport
+from orcli.live.inject import FaultInjectingTransport
+from orcli.policy.model import Workflow
+
+# Attribution: OpenRouter shows apps by HTTP-Referer and X-OpenRouter-Title. ``.invalid`` is
+# reserved (RFC 2606), so the default never attributes drill traffic to someone's real site.
+DEFAULT_APP_URL = "https://orcli.invalid/drill"
+# /generation answers 404 for a short while after a completion: look again after these waits.
+TRAIL_RETRY_WAITS_S = (0.5, 1.0, 2.0)
+TRAIL_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    base_url: str = DEFAULT_BASE_URL
+    limits: LiveLimits = field(default_factory=LiveLimits)
+    max_tokens: int = DEFAULT_LIVE_MAX_TOKENS  # when the traffic mix sets none
+    concurrency: int | None = None  # None: the scenario's
+    trail: bool = False
+    app_url: str = DEFAULT_APP_URL
+    app_title: str = DEFAULT_APP_TITLE
+
+
+@dataclass(frozen=True)
+class LiveRun:
+    """What a live drill needs besides the scenario: the key, the options, and optionally the
+    transport standing for the network (tests) and a progress callback ``(done, total)``."""
+
+    key: ApiKey
+    options: LiveOptions = field(default_factory=LiveOptions)
+    transport: httpx.AsyncBaseTransport | None = None
+    on_progress: Callable[[int, int], None] | None = None
+
+    def __repr__(self) -> str:
+        return f"LiveRun(key={self.key!r}, options={self.options!r})"
+
+
+def run_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
+    """Run on a real event loop (real time)."""
+    return anyio.run(partial(drill_live, inputs, live))
+
+
+async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
+    scenario = inputs.loaded.scenario
+    options = live.options
+    limits = options.limits
+    plan = plan_traffic(scenario.traffic, tuple(inputs.workflows), random.Random(inputs.seed))
+    planned = len(plan)
+    plan = plan[: limits.max_requests]  # more could never be sent
+    guard = LiveGuard(limits)
+    network = live.transport if live.transport is not None else httpx.AsyncHTTPTransport()
+    start = anyio.current_time()
+    injector = FaultInjectingTransport(
+        GuardedTransport(network, guard, inputs.catalog), scenario.faults, inputs.catalog, seed=inputs.seed
+    )
+    clients = {
+        name: AsyncClient(
+            workflow,
+            api_key=live.key.reveal(),
+            base_url=options.base_url,
+            transport=injector,
+            seed=inputs.seed * 1000 + i,
+            workflow_name=name,
+            catalog=inputs.catalog,
+            app_url=options.app_url,
+            app_title=options.app_title,
+        )
+        for i, (name, workflow) in enumerate(inputs.workflows.items())
+    }
+    results: list[ChatResult | None] = [None] * len(plan)
+    concurrency = options.concurrency or scenario.traffic.concurrency
+    limiter = anyio.CapacityLimiter(concurrency)
+    done = 0
+    not_started = 0
+
+    async def send(request: PlannedRequest) -> None:
+        nonlocal done
+        async with limiter:
+            max_tokens = request.kind.max_tokens or options.max_tokens
+            results[request.index] = await _send(
+                clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed, max_tokens
+            )
+        done += 1
+        if live.on_progress is not None:
+            live.on_progress(done, len(plan))
+
+    try:
+        async with anyio.create_task_group() as group:
+            for position, request in enumerate(plan):
+                delay = start + request.at_s - anyio.current_time()
+                if delay > 0:
+                    await anyio.sleep(delay)
+                if guard.aborted:
+                    not_started = len(plan) - position
+                    break
+                group.start_soon(send, request)
+        trail_found = await _fetch_trails(results, live, network) if options.trail else None
+    finally:
+        if live.transport is None:
+            await network.aclose()
+    end = anyio.current_time()
+
+    marked = [None if r is None else _mark_injected(r, injector) for r in results]
+    records = tuple(_record(req, res, inputs) for req, res in zip(plan, marked, strict=True) if res is not None)
+    declared = tuple(_declared(fault) for fault in scenario.faults)
+    fired = tuple(FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in injector.firings)
+    facts = DrillFacts(
+        requests=records,
+        workflows=inputs.workflows,
+        declared_faults=declared,
+        fired=fired,
+        tools_by_kind={k.name: tuple(t.wire() for t in k.offered_tools()) for k in scenario.traffic.mix},
+    )
+    specs = list(scenario.expect)
+    if declared and not any(isinstance(s, FaultsFired) for s in specs):
+        specs.append(FaultsFired(kind="faults_fired"))
+    notes = _notes(inputs, live, guard, injector, records, planned, len(plan), not_started, trail_found)
+    return DrillResult(
+        scenario=scenario.name,
+        scenario_path=inputs.loaded.path,
+        description=scenario.description,
+        seed=inputs.seed,
+        target="live",
+        policy_path=inputs.policy_path,
+        workflows=tuple(inputs.workflows),
+        duration_s=round(end - start, 3),
+        requests=records,
+        declared_faults=declared,
+        fired=fired,
+        expectations=tuple(spec.evaluate(facts) for spec in specs),
+        overrides=inputs.overrides,
+        notes=notes,
+    )
+
+
+async def _send(
+    client: AsyncClient, workflow: Workflow, request: PlannedRequest, seed: int, max_tokens: int
+) -> ChatResult:
+    kind = request.kind
+    key = f"drill-{seed}-{request.index}"
+    try:
+        return await client.chat(
+            messages_for(request),
+            tools=[t.wire() for t in kind.offered_tools()] or None,
+            tool_choice=kind.tool_choice,
+            response_format=kind.response_format(),
+            stream=kind.stream,
+            max_tokens=max_tokens,
+            idempotency_key=key,
+        )
+    except CapReached as refused:
+        # Refused before anything left the machine: a clean stop, reported as such.
+        return ChatResult(
+            ok=False,
+            response=None,
+            error_class=None,
+            error_message=refused.message,
+            attempts=(),
+            idempotency_key=key,
+            alerts=(refused.message,),
+            fail_safe_message=workflow.degradation.user_message,
+            workflow=request.workflow,
+            chain=workflow.models.all,
+            stop_reason="live cap",
+        )
+
+
+def _mark_injected(result: ChatResult, injector: FaultInjectingTransport) -> ChatResult:
+    """Prefix the detail of every attempt an injected fault broke, so no report mistakes it
+    for a real upstream failure."""
+    attempts: list[Attempt] = []
+    changed = False
+    for attempt in result.attempts:
+        injection = None if attempt.ok else injector.injected_failure(result.idempotency_key, attempt.index)
+        if injection is not None:
+            attempt = replace(attempt, detail=f"injected {injection.fault_id}: {attempt.detail}")
+            changed = True
+        attempts.append(attempt)
+    return replace(result, attempts=tuple(attempts)) if changed else result
+
+
+async def _fetch_trails(
+    results: list[ChatResult | None], live: LiveRun, network: httpx.AsyncBaseTransport
+) -> tuple[int, int]:
+    """Fill each attempt's upstream hops from ``/generation`` when the response carried none.
+    Returns (trails found, generations asked about)."""
+    wanted = [
+        (i, j, attempt.generation_id)
+        for i, result in enumerate(results)
+        if result is not None
+        for j, attempt in enumerate(result.attempts)
+        if attempt.generation_id and not attempt.upstream_hops
+    ]
+    found: dict[tuple[int, int], tuple[UpstreamHop, ...]] = {}
+    url = live.options.base_url.rstrip("/") + "/generation"
+    headers = {"Authorization": f"Bearer {live.key.reveal()}", "Accept": "application/json"}
+    limiter = anyio.CapacityLimiter(TRAIL_CONCURRENCY)
+    async with httpx.AsyncClient(transport=_Unclosed(network), timeout=10.0) as http:
+
+        async def look_up(i: int, j: int, generation_id: str) -> None:
+            async with limiter:
+                hops = await _generation_trail(http, url, headers, generation_id)
+            if hops:
+                found[(i, j)] = hops
+
+        async with anyio.create_task_group() as group:
+            for i, j, generation_id in wanted:
+                assert generation_id is not None
+                group.start_soon(look_up, i, j, generation_id)
+    for (i, j), hops in found.items():
+        result = results[i]
+        assert result is not None
+        attempts = list(result.attempts)
+        attempts[j] = replace(attempts[j], upstream_hops=hops)
+        results[i] = replace(result, attempts=tuple(attempts))
+    return len(found), len(wanted)
+
+
+async def _generation_trail(
+    http: httpx.AsyncClient, url: str, headers: Mapping[str, str], generation_id: str
+) -> tuple[UpstreamHop, ...]:
+    for wait_s in (0.0, *TRAIL_RETRY_WAITS_S):
+        if wait_s:
+            await anyio.sleep(wait_s)
+        try:
+            response = await http.get(url, params={"id": generation_id}, headers=dict(headers))
+        except httpx.HTTPError:
+            continue
+        if response.status_code == 404:
+            continue  # not recorded yet
+        if response.status_code != 200:
+            return ()
+        try:
+            data = response.json().get("data")
+        except (ValueError, AttributeError):
+            return ()
+        return _hops(data)
+    return ()
+
+
+def _hops(data: Any) -> tuple[UpstreamHop, ...]:
+    trail = data.get("provider_responses") if isinstance(data, dict) else None
+    hops: list[UpstreamHop] = []
+    for entry in trail if isinstance(trail, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        provider, model, status = entry.get("provider_name"), entry.get("model_permaslug"), entry.get("status")
+        if isinstance(provider, str) and isinstance(status, int):
+            hops.append(UpstreamHop(provider, model if isinstance(model, str) else "?", status))
+    return tuple(hops)
+
+
+class _Unclosed(httpx.AsyncBaseTransport):
+    """Lends a transport to a short-lived client without letting it close the transport."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _notes(
+    inputs: DrillInputs,
+    live: LiveRun,
+    guard: LiveGuard,
+    injector: FaultInjectingTransport,
+    records: tuple[RequestRecord, ...],
+    planned: int,
+    capped: int,
+    not_started: int,
+    trail: tuple[int, int] | None,
+) -> tuple[str, ...]:
+    options, limits = live.options, live.options.limits
+    notes = [
+        f"live: {options.base_url}; {guard.sent} requests sent (cap {limits.max_requests}), "
+        f"{usd(guard.spent_usd)} spent (cap {usd(limits.max_cost_usd)}); max_tokens {options.max_tokens} "
+        "unless the scenario sets one"
+    ]
+    if guard.abort_reason is not None:
+        notes.append(f"ABORTED: {guard.abort_reason}; {not_started} planned requests not started")
+    if capped < planned:
+        notes.append(f"traffic cut from {planned} to {capped} requests by --max-requests")
+    if guard.refused:
+        notes.append(f"{len(guard.refused)} sends refused by the caps; the first: {guard.refused[0]}")
+    effects: dict[str, Counter[str]] = {}
+    for injection in injector.injections:
+        effects.setdefault(injection.fault_id, Counter())[injection.effect] += 1
+    for fault_id, counts in effects.items():
+        shown = ", ".join(f"{effect} x{n}" for effect, n in counts.items())
+        notes.append(f"injected client-side by {fault_id}: {shown}")
+    real = Counter(
+        (a.error_class.value if a.error_class else "?")
+        for r in records
+        for a in r.result.attempts
+        if not a.ok and not a.detail.startswith("injected ")
+    )
+    if real:
+        shown = ", ".join(f"{cls} x{n}" for cls, n in sorted(real.items()))
+        notes.append(f"real upstream failures (not injected): {sum(real.values())} attempts ({shown})")
+    else:
+        notes.append("real upstream failures (not injected): none")
+    if trail is not None:
+        notes.append(f"attempt trail from /generation: {trail[0]} of {trail[1]} generations")
+    if inputs.catalog.source == "embedded":
+        notes.append(
+            "catalog: the embedded one (illustrative prices bound the caps); pull live prices with 'orcli catalog pull'"
+        )
+    return tuple(notes)

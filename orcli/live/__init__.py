@@ -1,0 +1,11 @@
+"""The live target: drills against the real OpenRouter API, made safe.
+
+Three transports stack under the resilient client, each wrapping the next::
+
+    AsyncClient -> FaultInjectingTransport -> GuardedTransport -> the real network
+
+``GuardedTransport`` (:mod:`orcli.live.guarded`) enforces the hard caps on every request
+that would reach the network; ``FaultInjectingTransport`` (:mod:`orcli.live.inject`) plays
+the scenario's faults on the client side, because OpenRouter cannot be broken on purpose.
+Faults it answers itself never reach the guard, so they cost nothing and count for nothing.
+"""

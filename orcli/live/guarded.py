@@ -1,0 +1,116 @@
+"""The transport that enforces a live drill's caps on every request bound for the network.
+
+Only chat completions cost money and count against ``--max-requests``; other calls
+(``/generation`` look-ups) pass straight through. A refused send raises
+:class:`~orcli.live.guard.CapReached` before a byte leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+
+from orcli.catalog.model import Catalog
+from orcli.live.guard import LiveGuard, Ticket, reported_cost_usd, stream_cost_usd, worst_case_usd
+
+CHAT_PATH_SUFFIX = "/chat/completions"
+_BODY_LIMIT_BYTES = 16 * 1024 * 1024  # cost is read from at most this much of a body
+
+
+def is_chat(request: httpx.Request) -> bool:
+    return request.method == "POST" and request.url.path.endswith(CHAT_PATH_SUFFIX)
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport, guard: LiveGuard, catalog: Catalog) -> None:
+        self.inner = inner
+        self.guard = guard
+        self.catalog = catalog
+        self.openrouter_compatible = getattr(inner, "openrouter_compatible", False) is True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not is_chat(request):
+            return await self.inner.handle_async_request(request)
+        body = json.loads(await request.aread())
+        # Cost is read from the body on its way through: ask for it uncompressed.
+        request.headers["Accept-Encoding"] = "identity"
+        worst, basis = worst_case_usd(body, self.catalog)
+        ticket = self.guard.reserve(worst, basis)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except httpx.HTTPError as exc:
+            # Refused connections cost nothing; anything later may have been billed.
+            self.guard.settle(ticket, Decimal(0) if isinstance(exc, httpx.ConnectError) else None)
+            self.guard.observe(failed=True)
+            raise
+        except BaseException:
+            self.guard.settle(ticket, None)
+            raise
+        stream = _SettlingStream(response, self.guard, ticket)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=stream,
+            extensions=response.extensions,
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _SettlingStream(httpx.AsyncByteStream):
+    """Passes the body through and books its cost when the reader is done with it."""
+
+    def __init__(self, response: httpx.Response, guard: LiveGuard, ticket: Ticket) -> None:
+        self._response = response
+        self._guard = guard
+        self._ticket = ticket
+        self._seen = bytearray()
+        self._complete = False
+        self._settled = False
+        self._event_stream = "text/event-stream" in response.headers.get("content-type", "").lower()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        # The inner stream itself, not ``aiter_raw``: a response built from bytes counts as read
+        # already, and its stream can still be iterated.
+        stream = self._response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        async for chunk in stream:
+            if len(self._seen) < _BODY_LIMIT_BYTES:
+                self._seen.extend(chunk)
+            yield chunk
+        self._complete = True
+
+    async def aclose(self) -> None:
+        try:
+            await self._response.aclose()
+        finally:
+            self._settle()
+
+    def _settle(self) -> None:
+        if self._settled:
+            return
+        self._settled = True
+        status = self._response.status_code
+        text = self._seen.decode("utf-8", "replace")
+        cost: Decimal | None
+        failed = status >= 400
+        if self._event_stream:
+            lines = text.splitlines()
+            cost = stream_cost_usd(lines)
+            failed = failed or not self._complete or any('"error"' in line for line in lines)
+        else:
+            try:
+                parsed = json.loads(text) if text else None
+            except ValueError:
+                parsed = None
+            cost = reported_cost_usd(parsed)
+            failed = failed or parsed is None or (isinstance(parsed, dict) and "error" in parsed)
+        if cost is None and status >= 400:
+            cost = Decimal(0)  # OpenRouter bills no failed request
+        self._guard.settle(self._ticket, cost)
+        self._guard.observe(failed=failed)
