@@ -100,7 +100,7 @@ def _metrics(workflow: str, rows: list[RequestRecord]) -> WorkflowMetrics:
         user_facing_success_rate=answered / len(rows) if rows else 0.0,
         fallback_frequency=outcomes[Outcome.DEGRADED.value] / answered if answered else 0.0,
         provider_selection=_sorted_counts(selection),
-        latency_s=Percentiles.of([r.result.latency_s for r in rows if r.result.ok]),
+        latency_s=Percentiles.of([r.latency_s for r in rows if r.result.ok]),
         latency_by_provider={k: Percentiles.of(v) for k, v in sorted(by_provider.items())},
         cost_usd=sum((r.result.cost_usd for r in rows), Decimal(0)),
         attempts_total=sum(len(r.result.attempts) for r in rows),

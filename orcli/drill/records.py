@@ -33,6 +33,12 @@ class RequestRecord:
     violations: tuple[str, ...] = ()  # ways the serving route broke the policy
     fallback_depth: int = 0  # position of the serving model in the chain (0 = primary)
     tools_offered: bool = False
+    slot_wait_s: float = 0.0  # waited for a free concurrency slot before the first attempt
+
+    @property
+    def latency_s(self) -> float:
+        """What the user waited: a free slot, then every attempt and wait of the client."""
+        return self.slot_wait_s + self.result.latency_s
 
     @property
     def served_route(self) -> str | None:

@@ -167,14 +167,15 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())
     }
-    results: list[ChatResult | None] = [None] * len(plan)
+    results: list[tuple[ChatResult, float] | None] = [None] * len(plan)
     limiter = anyio.CapacityLimiter(scenario.traffic.concurrency)
 
     async def send(request: PlannedRequest) -> None:
         async with limiter:
-            results[request.index] = await _send(
-                clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed
-            )
+            # Time spent waiting for a free slot is part of what the user waits.
+            slot_wait_s = max(0.0, anyio.current_time() - (start + request.at_s))
+            result = await _send(clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed)
+            results[request.index] = (result, slot_wait_s)
 
     async with anyio.create_task_group() as group:
         for request in plan:
@@ -186,7 +187,9 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
     for client in clients.values():
         await client.aclose()
 
-    records = tuple(_record(req, res, inputs) for req, res in zip(plan, results, strict=True) if res is not None)
+    records = tuple(
+        _record(req, sent[0], inputs, slot_wait_s=sent[1]) for req, sent in zip(plan, results, strict=True) if sent
+    )
     declared = tuple(_declared(fault) for fault in scenario.faults)
     fired = tuple(FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in simulator.firings)
     facts = DrillFacts(
@@ -267,7 +270,9 @@ def _queued_s(result: ChatResult) -> float:
     )
 
 
-def _record(request: PlannedRequest, result: ChatResult, inputs: DrillInputs) -> RequestRecord:
+def _record(
+    request: PlannedRequest, result: ChatResult, inputs: DrillInputs, *, slot_wait_s: float = 0.0
+) -> RequestRecord:
     queued_s = _queued_s(result)
     verdict = judge(result, inputs.workflows[request.workflow], inputs.catalog)
     outcome, reason = verdict.outcome, verdict.reason
@@ -286,6 +291,7 @@ def _record(request: PlannedRequest, result: ChatResult, inputs: DrillInputs) ->
         violations=verdict.violations,
         fallback_depth=verdict.fallback_depth,
         tools_offered=bool(request.kind.offered_tools()),
+        slot_wait_s=round(slot_wait_s, 6),
     )
 
 

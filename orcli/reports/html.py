@@ -652,7 +652,7 @@ def _request_data(record: RequestRecord) -> dict[str, Any]:
     return {
         "cost": usd_text(record.result.cost_usd),
         "i": record.index,
-        "lat": _round(record.result.latency_s),
+        "lat": _round(record.latency_s),
         "msg": record.result.fail_safe_message,
         "o": record.outcome.value,
         "ol": OUTCOME_LABELS[record.outcome],

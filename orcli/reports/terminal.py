@@ -168,7 +168,7 @@ def _request_table(records: Sequence[RequestRecord], title: str) -> Table:
             Text(OUTCOME_LABELS[r.outcome], style=OUTCOME_STYLES[r.outcome]),
             Text(r.served_route or "-"),
             Text(attempt_chain(r)),
-            f"{r.result.latency_s:.2f}s",
+            f"{r.latency_s:.2f}s",
             usd_text(r.result.cost_usd),
         )
     return table

@@ -110,6 +110,12 @@ def test_a_concurrency_limit_of_one_queues_requests_behind_each_other(drill: Dri
         assert starts[i] == pytest.approx(ends[i - 1])  # the next one starts when the slot frees
         assert starts[i] > result.requests[i].at_s + 4
     assert result.duration_s == pytest.approx(ends[-1])
+    # What the user waited includes the wait for a free slot, not only the attempts.
+    assert result.requests[0].slot_wait_s == 0
+    for record, start in zip(result.requests[1:], starts[1:], strict=True):
+        assert record.slot_wait_s == pytest.approx(start - record.at_s, abs=1e-6)
+        assert record.latency_s == pytest.approx(record.finished_at_s - record.at_s, abs=1e-6)
+        assert record.latency_s > record.result.latency_s + 4
 
 
 def test_without_a_tight_limit_requests_start_on_arrival(drill: Drill) -> None:

@@ -24,7 +24,7 @@ class Latency(Expectation):
         return self
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
-        values = [r.result.latency_s for r in self.rows(facts) if r.result.ok]
+        values = [r.latency_s for r in self.rows(facts) if r.result.ok]
         if not values:
             return self.verdict(False, "no answered request to measure")
         parts: list[str] = []
