@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from orcli.catalog.model import Catalog, Endpoint
 from orcli.client.ledger import ChatResult
 from orcli.drill.records import Outcome
+from orcli.policy.compile import route_request
 from orcli.policy.model import Workflow
+from orcli.routing.plan import plan_model
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,9 @@ def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement
         return Judgement(Outcome.FAILED, "answered outside the policy", violations, depth)
 
     final = result.attempts[-1]
-    if depth == 0 and final.ignored_providers:
-        bypassed = ", ".join(final.ignored_providers)
-        return Judgement(Outcome.DEGRADED, f"circuit breaker bypassed {bypassed}", (), depth)
+    bypassed = _bypassed_ahead(workflow, catalog, final.ignored_providers, provider) if depth == 0 else []
+    if bypassed:
+        return Judgement(Outcome.DEGRADED, f"circuit breaker bypassed {', '.join(bypassed)}", (), depth)
     earlier_providers = {a.provider for a in result.attempts[:-1] if a.provider is not None}
     switched_provider = len(final.upstream_hops) > 1 or bool(earlier_providers - {final.provider})
     if depth == 0 and not switched_provider:
@@ -100,3 +102,24 @@ def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement
     if depth == 0:
         return Judgement(Outcome.DEGRADED, f"provider fallback to {provider}", (), depth)
     return Judgement(Outcome.DEGRADED, f"model fallback to {model} (depth {depth})", (), depth)
+
+
+def _bypassed_ahead(workflow: Workflow, catalog: Catalog, ignored: tuple[str, ...], served_provider: str) -> list[str]:
+    """The providers an open circuit breaker skipped that the policy ranks before the one that
+    served. BYOK endpoints rank first; ``order`` and ``sort`` rank the rest in turn; under load
+    balancing the rest rank equal, so skipping one of them does not make an answer degraded."""
+    if not ignored:
+        return []
+    plan = plan_model(workflow.models.primary, catalog, workflow.provider, route_request(workflow))
+    balanced = not workflow.provider.order and workflow.provider.sort is None
+
+    def rank(position: int, endpoint: Endpoint) -> int:
+        return 0 if endpoint.is_byok else 1 if balanced else 1 + position
+
+    ranked = [(rank(i, c.endpoint), c.endpoint) for i, c in enumerate(plan.candidates)]
+    skipped = [ep for _, ep in ranked if any(ep.matches(slug) for slug in ignored)]
+    served = min(
+        (r for r, ep in ranked if ep.provider_name.lower() == served_provider.lower() and ep not in skipped),
+        default=len(ranked) + 1,
+    )
+    return [slug for slug in ignored if min((r for r, ep in ranked if ep.matches(slug)), default=served) < served]

@@ -131,9 +131,21 @@ def test_a_fallback_model_is_degraded_with_its_depth() -> None:
     )
 
 
-def test_a_circuit_breaker_bypass_is_degraded() -> None:
-    verdict = judge(answered(attempt(MINI, "OpenAI", ignored=("azure",))), workflow(), CATALOG)
+def test_a_circuit_breaker_bypass_of_a_preferred_provider_is_degraded() -> None:
+    ordered = workflow(order=["azure", "openai"])
+    verdict = judge(answered(attempt(MINI, "OpenAI", ignored=("azure",))), ordered, CATALOG)
     assert (verdict.outcome, verdict.reason) == (Outcome.DEGRADED, "circuit breaker bypassed azure")
+
+
+def test_a_bypass_of_a_provider_ranked_after_the_one_that_served_is_not() -> None:
+    ordered = workflow(order=["openai", "azure"])
+    verdict = judge(answered(attempt(MINI, "OpenAI", ignored=("azure",))), ordered, CATALOG)
+    assert verdict.outcome is Outcome.SERVED
+
+
+def test_under_load_balancing_a_bypass_alone_is_not_degradation() -> None:
+    verdict = judge(answered(attempt(MINI, "OpenAI", ignored=("azure",))), workflow(), CATALOG)
+    assert verdict.outcome is Outcome.SERVED
 
 
 def test_a_variant_of_a_chain_model_is_in_the_chain() -> None:
