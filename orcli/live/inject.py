@@ -346,7 +346,7 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
                 return self._served_by_error(spec, call, request, ep, model_id)
         completion = _completion(choices[0])
         for spec in self._specs(lambda s: s.stage == "response" and not isinstance(s, _STREAM)):
-            if not _applies(spec, call.chat, completion) or not self._fires(spec, call, ep, (model_id,)):
+            if not effects.response_fault_applies(spec, call.chat, completion) or not self._fires(spec, call, ep, (model_id,)):
                 continue
             if isinstance(spec, InvalidResponseFault):
                 parsed.setdefault("provider", ep.provider_name if ep else "unknown")
@@ -598,18 +598,6 @@ def _with_completion(choice: dict[str, Any], completion: content.Completion) -> 
     else:
         message.pop("tool_calls", None)
     return {**choice, "message": message, "finish_reason": completion.finish_reason}
-
-
-def _applies(spec: FaultSpec, chat: ChatRequest, completion: content.Completion) -> bool:
-    if isinstance(spec, InvalidResponseFault):
-        if spec.mode == "invalid_structured_output":
-            return chat.response_format is not None and chat.response_format.type != "text"
-        return True
-    if isinstance(spec, MalformedToolCallFault):
-        if spec.mode == "missing_tool_calls":
-            return bool(completion.tool_calls) and chat.tool_choice != "auto"
-        return bool(completion.tool_calls)
-    return False
 
 
 def _first_event(buffered: bytes) -> dict[str, Any] | None:
