@@ -346,7 +346,9 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
                 return self._served_by_error(spec, call, request, ep, model_id)
         completion = _completion(choices[0])
         for spec in self._specs(lambda s: s.stage == "response" and not isinstance(s, _STREAM)):
-            if not effects.response_fault_applies(spec, call.chat, completion) or not self._fires(spec, call, ep, (model_id,)):
+            if not effects.response_fault_applies(spec, call.chat, completion) or not self._fires(
+                spec, call, ep, (model_id,)
+            ):
                 continue
             if isinstance(spec, InvalidResponseFault):
                 parsed.setdefault("provider", ep.provider_name if ep else "unknown")
