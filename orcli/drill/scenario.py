@@ -7,6 +7,7 @@ keys are errors with a did-you-mean, and every error names ``file:line:col``.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -152,9 +153,10 @@ class LoadedScenario:
     scenario: Scenario
 
     def resolve(self, relative: str) -> Path:
-        """A path named in the scenario, relative to the scenario file's folder."""
+        """A path named in the scenario, relative to the scenario file's folder (normalised, so
+        reports show ``policies/x.yaml`` rather than ``scenarios/../policies/x.yaml``)."""
         candidate = Path(relative)
-        return candidate if candidate.is_absolute() else Path(self.path).parent / candidate
+        return Path(os.path.normpath(candidate if candidate.is_absolute() else Path(self.path).parent / candidate))
 
 
 def load_scenario(path: str | Path) -> LoadedScenario:
