@@ -168,22 +168,17 @@ class AsyncClient:
         lines = response.aiter_lines()
         status = response.status_code
         try:
-            while True:
-                line: str | None = None
-                with anyio.CancelScope(deadline=watch.next_limit_at()) as scope:
-                    try:
-                        line = await lines.__anext__()
-                    except StopAsyncIteration:
-                        line = None
-                now = anyio.current_time()
-                if scope.cancelled_caught:
-                    return wire.stream_outcome(status, assembler, watch, now, watch.timed_out())
-                if line is None:
-                    break
-                if assembler.feed(line):
-                    watch.on_event(now, assembler.got_token)
-                if assembler.done or assembler.failure is not None:
-                    break
+            # One cancel scope for the whole stream, its deadline moved after every event:
+            # the same limits as a scope per line, without entering one per chunk.
+            with anyio.CancelScope(deadline=watch.next_limit_at()) as scope:
+                async for line in lines:
+                    if assembler.feed(line):
+                        watch.on_event(anyio.current_time(), assembler.got_token)
+                    if assembler.done or assembler.failure is not None:
+                        break
+                    scope.deadline = watch.next_limit_at()
+            if scope.cancelled_caught:
+                return wire.stream_outcome(status, assembler, watch, anyio.current_time(), watch.timed_out())
         except httpx.HTTPError as exc:
             failure = wire.stream_exception_failure(exc, assembler, watch)
             return wire.stream_outcome(status, assembler, watch, anyio.current_time(), failure)

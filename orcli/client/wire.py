@@ -7,6 +7,7 @@ Shared by the sync and async clients, which only move bytes.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -175,13 +176,15 @@ def hops(body: Mapping[str, Any] | None) -> tuple[UpstreamHop, ...]:
 
 
 def served(body: Mapping[str, Any] | None) -> tuple[str | None, str | None, str | None]:
-    """(model, provider display name, generation id) as the response states them."""
+    """(model, provider display name, generation id) as the response states them. Model and
+    provider names are interned: every attempt record holds them, and a long run of attempts
+    should share a few strings rather than keep one copy per response."""
     if not body:
         return None, None, None
     model, provider, gen = body.get("model"), body.get("provider"), body.get("id")
     return (
-        model if isinstance(model, str) else None,
-        provider if isinstance(provider, str) else None,
+        sys.intern(model) if isinstance(model, str) else None,
+        sys.intern(provider) if isinstance(provider, str) else None,
         gen if isinstance(gen, str) else None,
     )
 

@@ -22,6 +22,7 @@ from orcli.catalog.model import Catalog
 from orcli.client import AsyncClient
 from orcli.client.keys import redact
 from orcli.client.ledger import ChatResult
+from orcli.drill.compact import compact
 from orcli.drill.expectations import DrillFacts
 from orcli.drill.expectations.faults_fired import FaultsFired
 from orcli.drill.judge import judge
@@ -34,7 +35,7 @@ from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.load import load_policy
 from orcli.policy.model import Workflow
 from orcli.policy.resolve import resolve_workflow
-from orcli.upstream import Simulator
+from orcli.upstream import Simulator, SimulatorOptions
 from orcli.upstream.faults import FaultSpec
 from orcli.upstream.transport import AsyncSimulatorTransport
 from orcli.vtime import run_virtual
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 
 # A key the mock accepts; it proves the client sends one without any real secret.
 MOCK_API_KEY = "sk-or-mock-drill"
+# A drill reads only the simulator's fault firings, never its request, attempt and
+# generation history: keeping none of it holds memory flat however long the drill.
+DRILL_SIMULATOR = SimulatorOptions(history_limit=0)
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,7 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
     scenario = inputs.loaded.scenario
     rng = random.Random(inputs.seed)
     plan = plan_traffic(scenario.traffic, tuple(inputs.workflows), rng)
-    simulator = Simulator(inputs.catalog, faults=scenario.faults, seed=inputs.seed)
+    simulator = Simulator(inputs.catalog, faults=scenario.faults, seed=inputs.seed, options=DRILL_SIMULATOR)
     start = anyio.current_time()
     transport: httpx.AsyncBaseTransport = AsyncSimulatorTransport(simulator, origin_s=start)
     if wrap_transport is not None:
@@ -175,7 +179,7 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
             # Time spent waiting for a free slot is part of what the user waits.
             slot_wait_s = max(0.0, anyio.current_time() - (start + request.at_s))
             result = await _send(clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed)
-            results[request.index] = (result, slot_wait_s)
+            results[request.index] = (compact(result), slot_wait_s)  # the answer's text is no longer needed
 
     async with anyio.create_task_group() as group:
         for request in plan:

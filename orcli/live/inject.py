@@ -46,6 +46,7 @@ from orcli.upstream.faults.activation import Event, base_model
 from orcli.upstream.faults.engine import FaultEngine
 from orcli.upstream.faults.log import Firing
 from orcli.upstream.faults.spec import (
+    BadRequestFault,
     ConnectionResetFault,
     ContextLengthFault,
     FaultSpec,
@@ -67,9 +68,17 @@ from orcli.upstream.timing import added_latency_s
 from orcli.upstream.wire import ApiError, ChatRequest, dumps, estimate_tokens, parse_chat
 
 # Faults that mean "this provider (or model) cannot serve right now".
-_DOWN = (OutageFault, RateLimitFault, TimeoutFault, NoEndpointsFault, ModerationFault, ContextLengthFault)
+_DOWN = (
+    OutageFault,
+    RateLimitFault,
+    TimeoutFault,
+    NoEndpointsFault,
+    ModerationFault,
+    ContextLengthFault,
+    BadRequestFault,
+)
 # Provider-aimed faults that can only hit an answer that provider served.
-_SERVED_BY = (ModerationFault, ContextLengthFault, ConnectionResetFault)
+_SERVED_BY = (ModerationFault, ContextLengthFault, BadRequestFault, ConnectionResetFault)
 _STREAM = (StreamCutFault, StreamStallFault, MalformedSseFault, MissingDoneFault, StreamErrorFault)
 _NO_READ_TIMEOUT_CAP_S = 600.0  # a hang with no read timeout set still ends
 _DROPPED_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding"})

@@ -231,24 +231,48 @@ def _fmt(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def plan_model(
-    model_id: str,
-    catalog: Catalog,
-    rules: ProviderRules,
-    request: RouteRequest,
-    *,
-    health: Health | None = None,
-    rng: random.Random | None = None,
-) -> ModelPlan:
-    model = catalog.get(model_id)
-    if model is None:
-        return ModelPlan(
-            model_id,
-            None,
-            (),
-            (),
-            failure=RoutingFailure(400, f"{model_id} is not a valid model ID", "invalid_request", ()),
-        )
+@dataclass(frozen=True)
+class _Filtered:
+    """The part of a model's plan that the request's shape alone decides: which endpoints
+    survive the filters and soft preferences, and why the others were excluded."""
+
+    model: Model
+    rules: ProviderRules  # with the model's variant shortcuts applied
+    survivors: tuple[Endpoint, ...]
+    excluded: tuple[Exclusion, ...]
+    dropped: tuple[str, ...]
+    emptied_by: str | None
+
+
+class PlanCache:
+    """Remembers filtered endpoint sets per request shape, for callers that plan many
+    requests of the same few shapes (the simulator plans every request it receives).
+
+    The key is everything the filters read: the model, the provider rules, the parameters
+    sent, ``max_tokens``, and the tokens needed, the latter only when some endpoint's context
+    is too small for them (otherwise any size gives the same result). Ordering still runs
+    per request: it depends on health and on the request's random draw.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[object, ...], _Filtered] = {}
+        self._smallest_context: dict[str, int] = {}
+
+    def filtered(self, model_id: str, model: Model, rules: ProviderRules, request: RouteRequest) -> _Filtered:
+        smallest = self._smallest_context.get(model_id)
+        if smallest is None:
+            smallest = min((ep.context_length for ep in model.endpoints), default=0)
+            self._smallest_context[model_id] = smallest
+        needed = request.prompt_tokens + (request.max_tokens or 0)
+        key = (model_id, rules, request.parameters, request.max_tokens, needed if needed > smallest else None)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = _filter(model_id, model, rules, request)
+            self._entries[key] = entry
+        return entry
+
+
+def _filter(model_id: str, model: Model, rules: ProviderRules, request: RouteRequest) -> _Filtered:
     rules = effective_rules(rules, model_id)
     survivors = list(model.endpoints)
     excluded: list[Exclusion] = []
@@ -278,8 +302,35 @@ def plan_model(
                 if not ep.supports(param):
                     excluded.append(Exclusion(ep, "soft_preference", f"does not support {param}"))
             survivors = supporting
+    return _Filtered(model, rules, tuple(survivors), tuple(excluded), tuple(dropped), emptied_by)
 
-    candidates = _order(survivors, rules, model_id, health, rng)
+
+def plan_model(
+    model_id: str,
+    catalog: Catalog,
+    rules: ProviderRules,
+    request: RouteRequest,
+    *,
+    health: Health | None = None,
+    rng: random.Random | None = None,
+    cache: PlanCache | None = None,
+) -> ModelPlan:
+    model = catalog.get(model_id)
+    if model is None:
+        return ModelPlan(
+            model_id,
+            None,
+            (),
+            (),
+            failure=RoutingFailure(400, f"{model_id} is not a valid model ID", "invalid_request", ()),
+        )
+    if cache is not None:
+        filtered = cache.filtered(model_id, model, rules, request)
+    else:
+        filtered = _filter(model_id, model, rules, request)
+    rules = filtered.rules
+    excluded = list(filtered.excluded)
+    candidates = _order(filtered.survivors, rules, model_id, health, rng)
     if not rules.allow_fallbacks and not rules.order and candidates:
         for cand in candidates[1:]:
             excluded.append(
@@ -289,8 +340,8 @@ def plan_model(
 
     failure = None
     if not candidates:
-        failure = _failure(model, rules, request, emptied_by)
-    return ModelPlan(model_id, model, tuple(candidates), tuple(excluded), tuple(dropped), failure)
+        failure = _failure(model, rules, request, filtered.emptied_by)
+    return ModelPlan(model_id, model, tuple(candidates), tuple(excluded), filtered.dropped, failure)
 
 
 def plan_route(
@@ -299,8 +350,11 @@ def plan_route(
     *,
     health: Health | None = None,
     rng: random.Random | None = None,
+    cache: PlanCache | None = None,
 ) -> RoutePlan:
-    plans = tuple(plan_model(m, catalog, request.provider, request, health=health, rng=rng) for m in request.models)
+    plans = tuple(
+        plan_model(m, catalog, request.provider, request, health=health, rng=rng, cache=cache) for m in request.models
+    )
     spec = request.provider.sort_spec
     pairs = [(p.model_id, c) for p in plans for c in p.candidates]
     if spec is not None and spec.partition == "none":

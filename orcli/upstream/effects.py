@@ -16,6 +16,7 @@ from orcli.catalog.model import Endpoint
 from orcli.upstream import content, schema_values, sse
 from orcli.upstream.faults.spec import (
     AuthFault,
+    BadRequestFault,
     BillingFault,
     ContextLengthFault,
     FaultSpec,
@@ -92,7 +93,7 @@ class AttemptError:
 
 def attempt_error(fault: FaultSpec, chat: ChatRequest, model_id: str, ep: Endpoint) -> AttemptError:
     """A provider attempt failing (outage, rate limit, timeout) or the model refusing
-    (context length, moderation)."""
+    (context length, an invalid request, moderation)."""
     provider = {"provider_name": ep.provider_name, "is_byok": ep.is_byok}
     if isinstance(fault, OutageFault):
         raw = dumps({"error": {"message": f"upstream error {fault.status}", "code": fault.status}}).decode()
@@ -121,6 +122,9 @@ def attempt_error(fault: FaultSpec, chat: ChatRequest, model_id: str, ep: Endpoi
         return AttemptError(
             ApiError(400, message, {"error_type": "context_length_exceeded", **provider}), MODEL_CHECK_S
         )
+    if isinstance(fault, BadRequestFault):
+        message = fault.message or f"{model_id} rejected the request as invalid"
+        return AttemptError(ApiError(400, message, {"error_type": "invalid_request", **provider}), MODEL_CHECK_S)
     if isinstance(fault, ModerationFault):
         meta = {
             "error_type": "content_policy_violation",

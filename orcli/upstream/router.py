@@ -14,7 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from orcli.catalog.model import Catalog, Endpoint
-from orcli.routing.plan import DOCS_URL, Candidate, Health, RoutePlan, RouteRequest, RoutingFailure, plan_route
+from orcli.routing.plan import (
+    DOCS_URL,
+    Candidate,
+    Health,
+    PlanCache,
+    RoutePlan,
+    RouteRequest,
+    RoutingFailure,
+    plan_route,
+)
 from orcli.upstream.wire import ChatRequest
 
 
@@ -44,8 +53,10 @@ def route_request(chat: ChatRequest) -> RouteRequest:
     )
 
 
-def plan(chat: ChatRequest, catalog: Catalog, health: Health, rng: random.Random) -> RoutePlan:
-    return plan_route(route_request(chat), catalog, health=health, rng=rng)
+def plan(
+    chat: ChatRequest, catalog: Catalog, health: Health, rng: random.Random, cache: PlanCache | None = None
+) -> RoutePlan:
+    return plan_route(route_request(chat), catalog, health=health, rng=rng, cache=cache)
 
 
 def unknown_models(chat: ChatRequest, catalog: Catalog) -> list[str]:

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 
 from orcli.catalog.load import default_catalog
 from orcli.catalog.model import Catalog, Endpoint
-from orcli.routing.plan import RoutingFailure
+from orcli.routing.plan import PlanCache, RoutingFailure
 from orcli.upstream import admin, content, effects, responses, router, sse, timing
 from orcli.upstream.faults.activation import Event
 from orcli.upstream.faults.engine import FaultEngine
@@ -146,6 +146,7 @@ class Simulator:
         self._default_model = self.options.default_model or self.catalog.models[0].id
         self._engine = FaultEngine(faults, seed=seed)
         self._health = HealthTracker()
+        self._plans = PlanCache()  # the catalog is fixed: filtered endpoints per request shape
         self._lock = threading.Lock()
         limit = self.options.history_limit
         self._requests: deque[RequestRecord] = deque(maxlen=limit)
@@ -296,7 +297,7 @@ class Simulator:
 
         rng = random.Random(self.seed * 1_000_003 + index)
         call = _Call(index, self._generation_id(now_s, rng), now_s, chat, rng, metadata=request.metadata)
-        plan = router.plan(chat, self.catalog, self._health.view(now_s), rng)
+        plan = router.plan(chat, self.catalog, self._health.view(now_s), rng, self._plans)
         steps = router.steps(plan, chat, lambda m, ep: self._dropped(call, m, ep))
 
         first = next((s.candidate.endpoint for s in steps if s.candidate is not None), None)

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from orcli.catalog import default_catalog
 from orcli.cli.app import app
 from orcli.drill.runner import prepare, run_drill
 from orcli.drill.scenario import load_scenario
@@ -157,3 +158,13 @@ def _catalog() -> Any:
     from orcli.catalog import default_catalog
 
     return default_catalog()
+
+
+def test_the_benchmark_failover_scenarios_pass_as_drills() -> None:
+    """The single-request failover set that bench_drill.py times is also a set of real drills."""
+    files = sorted((ROOT / "benchmarks" / "scenarios" / "failover").glob("*.yaml"))
+    assert len(files) == 16
+    for path in files:
+        result = run_drill(prepare(load_scenario(path), default_catalog()))
+        assert result.passed, [e for e in result.expectations if not e.passed]
+        assert len(result.requests) == 1

@@ -13,6 +13,7 @@ from orcli.catalog.model import Catalog
 from orcli.clock import VirtualClock
 from orcli.upstream.faults.spec import (
     AuthFault,
+    BadRequestFault,
     BillingFault,
     ConnectionResetFault,
     ContextLengthFault,
@@ -165,6 +166,18 @@ def test_auth_billing_moderation_context_length_no_endpoints(catalog: Catalog) -
     missing = post(only(catalog, NoEndpointsFault(model="acme/chat")))
     assert missing.status_code == 404
     assert error(missing)["message"].startswith("No endpoints found for acme/chat.")
+
+
+def test_bad_request_from_a_model_moves_on_to_the_next_model(catalog: Catalog) -> None:
+    refusal = BadRequestFault(model="acme/chat", message="assistant prefill is not supported")
+    alone = post(only(catalog, refusal))
+    assert alone.status_code == 400
+    assert error(alone)["message"] == "assistant prefill is not supported"
+    assert error(alone)["metadata"]["error_type"] == "invalid_request"
+    sim = only(catalog, refusal)
+    answered = post(sim, models=["acme/backup"])
+    assert answered.status_code == 200 and answered.json()["model"] == "acme/backup"
+    assert [a.status for a in sim.log] == [400, 200]  # one refusal, no retry on the model's other endpoints
 
 
 def test_no_endpoints_on_one_provider_routes_around_it(catalog: Catalog) -> None:

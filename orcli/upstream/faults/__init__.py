@@ -6,6 +6,7 @@ from orcli.upstream.faults.log import Firing
 from orcli.upstream.faults.spec import (
     FAULT_KINDS,
     AuthFault,
+    BadRequestFault,
     BillingFault,
     ConnectionResetFault,
     ContextLengthFault,
@@ -31,6 +32,7 @@ from orcli.upstream.faults.spec import (
 __all__ = [
     "FAULT_KINDS",
     "AuthFault",
+    "BadRequestFault",
     "BillingFault",
     "ConnectionResetFault",
     "ContextLengthFault",

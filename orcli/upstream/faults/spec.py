@@ -198,6 +198,14 @@ class ContextLengthFault(_Fault):
     message: str | None = None
 
 
+class BadRequestFault(_Fault):
+    """400 invalid_request from the targeted model: it rejects what the request asks for (an
+    assistant prefill, a parameter it does not take). OpenRouter moves to the next model."""
+
+    kind: Literal["bad_request"] = "bad_request"
+    message: str | None = None
+
+
 class NoEndpointsFault(_Fault):
     """The targeted endpoints drop out of routing; a model left with none answers 404."""
 
@@ -266,6 +274,7 @@ FaultSpec = Annotated[
     | BillingFault
     | ModerationFault
     | ContextLengthFault
+    | BadRequestFault
     | NoEndpointsFault
     | StreamCutFault
     | StreamStallFault
@@ -287,6 +296,7 @@ FAULT_KINDS: tuple[str, ...] = (
     "billing",
     "moderation",
     "context_length",
+    "bad_request",
     "no_endpoints",
     "stream_cut",
     "stream_stall",

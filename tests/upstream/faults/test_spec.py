@@ -23,6 +23,7 @@ faults:
   - {kind: billing, message: no credits}
   - {kind: moderation, reasons: [hate]}
   - {kind: context_length, model: anthropic/claude-haiku-4.5}
+  - {kind: bad_request, model: google/gemini-2.5-flash, message: prefill is not supported}
   - {kind: no_endpoints, provider: azure}
   - {kind: stream_cut, after_tokens: 4}
   - {kind: stream_stall, seconds: 20, flap_period_s: 60, flap_down_s: 10}
@@ -43,7 +44,7 @@ def test_every_kind_parses_with_default_ids(tmp_path: Path) -> None:
     assert [f.kind_name for f in faults] == list(FAULT_KINDS)
     assert [f.id for f in faults][:3] == ["outage-1", "rate_limit-2", "timeout-3"]
     assert faults[-1].id == "late-error"
-    assert faults[1].stage == "request" and faults[0].stage == "attempt" and faults[11].stage == "route"
+    assert faults[1].stage == "request" and faults[0].stage == "attempt" and faults[12].stage == "route"
 
 
 def test_bare_list_and_json_are_accepted(tmp_path: Path) -> None:
