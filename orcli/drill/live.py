@@ -28,15 +28,12 @@ from orcli.client.budget import usd
 from orcli.client.keys import ApiKey
 from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
 from orcli.client.wire import DEFAULT_APP_TITLE, DEFAULT_BASE_URL
-from orcli.drill.expectations import DrillFacts
-from orcli.drill.expectations.faults_fired import FaultsFired
-from orcli.drill.records import DrillResult, FiredFault, RequestRecord
-from orcli.drill.runner import DrillInputs, _declared, _record
-from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
-from orcli.live.guard import DEFAULT_LIVE_MAX_TOKENS, CapReached, LiveGuard, LiveLimits
+from orcli.drill.records import DrillResult, RequestRecord
+from orcli.drill.runner import DrillInputs, _record, conclude, send_planned
+from orcli.drill.traffic import PlannedRequest, plan_traffic
+from orcli.live.guard import DEFAULT_LIVE_MAX_TOKENS, LiveGuard, LiveLimits
 from orcli.live.guarded import GuardedTransport
 from orcli.live.inject import FaultInjectingTransport
-from orcli.policy.model import Workflow
 
 # Attribution: OpenRouter shows apps by HTTP-Referer and X-OpenRouter-Title. ``.invalid`` is
 # reserved (RFC 2606), so the default never attributes drill traffic to someone's real site.
@@ -112,9 +109,12 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
     async def send(request: PlannedRequest) -> None:
         nonlocal done
         async with limiter:
-            max_tokens = request.kind.max_tokens or options.max_tokens
-            results[request.index] = await _send(
-                clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed, max_tokens
+            results[request.index] = await send_planned(
+                clients[request.workflow],
+                inputs.workflows[request.workflow],
+                request,
+                inputs.seed,
+                max_tokens=options.max_tokens,
             )
         done += 1
         if live.on_progress is not None:
@@ -138,67 +138,8 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
 
     marked = [None if r is None else _mark_injected(r, injector) for r in results]
     records = tuple(_record(req, res, inputs) for req, res in zip(plan, marked, strict=True) if res is not None)
-    declared = tuple(_declared(fault) for fault in scenario.faults)
-    fired = tuple(FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in injector.firings)
-    facts = DrillFacts(
-        requests=records,
-        workflows=inputs.workflows,
-        declared_faults=declared,
-        fired=fired,
-        tools_by_kind={k.name: tuple(t.wire() for t in k.offered_tools()) for k in scenario.traffic.mix},
-    )
-    specs = list(scenario.expect)
-    if declared and not any(isinstance(s, FaultsFired) for s in specs):
-        specs.append(FaultsFired(kind="faults_fired"))
     notes = _notes(inputs, live, guard, injector, records, planned, len(plan), not_started, trail_found)
-    return DrillResult(
-        scenario=scenario.name,
-        scenario_path=inputs.loaded.path,
-        description=scenario.description,
-        seed=inputs.seed,
-        target="live",
-        policy_path=inputs.policy_path,
-        workflows=tuple(inputs.workflows),
-        duration_s=round(end - start, 3),
-        requests=records,
-        declared_faults=declared,
-        fired=fired,
-        expectations=tuple(spec.evaluate(facts) for spec in specs),
-        overrides=inputs.overrides,
-        notes=notes,
-    )
-
-
-async def _send(
-    client: AsyncClient, workflow: Workflow, request: PlannedRequest, seed: int, max_tokens: int
-) -> ChatResult:
-    kind = request.kind
-    key = f"drill-{seed}-{request.index}"
-    try:
-        return await client.chat(
-            messages_for(request),
-            tools=[t.wire() for t in kind.offered_tools()] or None,
-            tool_choice=kind.tool_choice,
-            response_format=kind.response_format(),
-            stream=kind.stream,
-            max_tokens=max_tokens,
-            idempotency_key=key,
-        )
-    except CapReached as refused:
-        # Refused before anything left the machine: a clean stop, reported as such.
-        return ChatResult(
-            ok=False,
-            response=None,
-            error_class=None,
-            error_message=refused.message,
-            attempts=(),
-            idempotency_key=key,
-            alerts=(refused.message,),
-            fail_safe_message=workflow.degradation.user_message,
-            workflow=request.workflow,
-            chain=workflow.models.all,
-            stop_reason="live cap",
-        )
+    return conclude(inputs, records, injector.firings, target="live", duration_s=round(end - start, 3), notes=notes)
 
 
 def _mark_injected(result: ChatResult, injector: FaultInjectingTransport) -> ChatResult:

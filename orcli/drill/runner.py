@@ -8,7 +8,7 @@ simulated incident takes seconds. The same scenario and seed give equal records.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from orcli.policy.load import load_policy
 from orcli.policy.model import Workflow
 from orcli.policy.resolve import resolve_workflow
 from orcli.upstream import Simulator, SimulatorOptions
-from orcli.upstream.faults import FaultSpec
+from orcli.upstream.faults import FaultSpec, Firing
 from orcli.upstream.transport import AsyncSimulatorTransport
 from orcli.vtime import run_virtual
 
@@ -178,7 +178,9 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
         async with limiter:
             # Time spent waiting for a free slot is part of what the user waits.
             slot_wait_s = max(0.0, anyio.current_time() - (start + request.at_s))
-            result = await _send(clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed)
+            result = await send_planned(
+                clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed
+            )
             results[request.index] = (compact(result), slot_wait_s)  # the answer's text is no longer needed
 
     async with anyio.create_task_group() as group:
@@ -194,8 +196,23 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
     records = tuple(
         _record(req, sent[0], inputs, slot_wait_s=sent[1]) for req, sent in zip(plan, results, strict=True) if sent
     )
+    return conclude(inputs, records, simulator.firings, target=scenario.target, duration_s=round(end - start, 6))
+
+
+def conclude(
+    inputs: DrillInputs,
+    records: tuple[RequestRecord, ...],
+    firings: Iterable[Firing],
+    *,
+    target: str,
+    duration_s: float,
+    notes: tuple[str, ...] = (),
+) -> DrillResult:
+    """Judge a finished run, on the mock or live: the faults declared and fired, and every
+    expectation (``faults_fired`` is added whenever faults were declared)."""
+    scenario = inputs.loaded.scenario
     declared = tuple(_declared(fault) for fault in scenario.faults)
-    fired = tuple(FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in simulator.firings)
+    fired = tuple(FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in firings)
     facts = DrillFacts(
         requests=records,
         workflows=inputs.workflows,
@@ -211,19 +228,26 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
         scenario_path=inputs.loaded.path,
         description=scenario.description,
         seed=inputs.seed,
-        target=scenario.target,
+        target=target,
         policy_path=inputs.policy_path,
         workflows=tuple(inputs.workflows),
-        duration_s=round(end - start, 6),
+        duration_s=duration_s,
         requests=records,
         declared_faults=declared,
         fired=fired,
         expectations=tuple(spec.evaluate(facts) for spec in specs),
         overrides=inputs.overrides,
+        notes=notes,
     )
 
 
-async def _send(client: AsyncClient, workflow: Workflow, request: PlannedRequest, seed: int) -> ChatResult:
+async def send_planned(
+    client: AsyncClient, workflow: Workflow, request: PlannedRequest, seed: int, *, max_tokens: int | None = None
+) -> ChatResult:
+    """Send one planned request; whatever happens, the drill gets a result to judge.
+
+    ``max_tokens`` replaces the traffic kind's own when that sets none (live drills keep answers short).
+    """
     kind = request.kind
     key = f"drill-{seed}-{request.index}"
     try:
@@ -233,12 +257,12 @@ async def _send(client: AsyncClient, workflow: Workflow, request: PlannedRequest
             tool_choice=kind.tool_choice,
             response_format=kind.response_format(),
             stream=kind.stream,
-            max_tokens=kind.max_tokens,
+            max_tokens=kind.max_tokens if kind.max_tokens is not None else max_tokens,
             idempotency_key=key,
         )
     except BudgetExceeded as refused:
-        # Refused before sending: a clean stop the policy asked for, not a crash.
-        return _unsent(workflow, request, key, refused.message, "budget", alerts=(refused.message,))
+        # Refused before sending (a budget or a live cap): a clean stop, not a crash.
+        return _unsent(workflow, request, key, refused.message, refused.stop_reason, alerts=(refused.message,))
     except Exception as exc:
         # A client that raises instead of returning a result is a failure the drill reports,
         # request by request, rather than a traceback that hides every other outcome.
@@ -258,7 +282,7 @@ def _unsent(
         attempts=(),
         idempotency_key=key,
         alerts=alerts,
-        fail_safe_message=workflow.degradation.user_message if reason == "budget" else None,
+        fail_safe_message=workflow.degradation.user_message if alerts else None,
         workflow=request.workflow,
         chain=workflow.models.all,
         stop_reason=reason,
