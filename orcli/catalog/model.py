@@ -202,13 +202,6 @@ class Catalog(Frozen):
                 slugs.add(ep.provider_slug)
         return frozenset(slugs)
 
-    def provider_display_name(self, slug: str) -> str:
-        for model in self.models:
-            for ep in model.endpoints:
-                if ep.matches(slug) or ep.tag == slug:
-                    return ep.provider_name
-        return slug
-
     def knows_provider(self, slug: str) -> bool:
         slug = slug.lower()
         if slug in self.provider_slugs:
