@@ -17,7 +17,7 @@ import anyio
 import httpx
 
 from orcli.catalog.model import Catalog
-from orcli.client import wire
+from orcli.client import http, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan, Engine, FallbackChoice
 from orcli.client.ledger import ChatResult
@@ -58,7 +58,7 @@ class AsyncClient:
         )
         self._engine = Engine(settings, seed)
         self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
-        self._http = httpx.AsyncClient(transport=transport, timeout=None, follow_redirects=False)
+        self._transport = http.async_transport(transport, self._url)
 
     @classmethod
     def from_policy(cls, path: str | Path, workflow: str, **kwargs: Any) -> AsyncClient:
@@ -80,7 +80,7 @@ class AsyncClient:
         return f"AsyncClient(workflow={settings.workflow_name!r}, url={settings.chat_url!r}, mode={settings.mode!r})"
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -121,18 +121,13 @@ class AsyncClient:
         return run.result()
 
     async def _send(self, plan: AttemptPlan) -> wire.Outcome:
-        request = self._http.build_request(
-            "POST",
-            self._url,
-            json=plan.body,
-            headers=plan.headers,
-            extensions={"timeout": plan.timeout()},
-        )
+        request = http.build_request(self._url, plan.body, plan.headers, plan.timeout())
         limit_s = plan.limit_at - plan.started_at
         response: httpx.Response | None = None
         try:
             with anyio.CancelScope(deadline=plan.headers_due_at()) as scope:
-                response = await self._http.send(request, stream=True)
+                response = await self._transport.handle_async_request(request)
+                response.request = request
             if response is None or scope.cancelled_caught:
                 return wire.Outcome(None, None, plan.headers_late(), anyio.current_time(), None)
         except httpx.HTTPError as exc:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from orcli.catalog.model import Catalog
-from orcli.client import wire
+from orcli.client import http, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan, Engine, FallbackChoice
 from orcli.client.ledger import ChatResult
@@ -64,8 +64,8 @@ class Client:
         self._engine = Engine(settings, seed)
         self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
         self._clock: Clock = clock or SystemClock()
-        # No default headers: the key is added per request and never stored on the httpx client.
-        self._http = httpx.Client(transport=transport, timeout=None, follow_redirects=False)
+        # The key is added per request and never stored on the transport.
+        self._transport = http.sync_transport(transport, self._url)
 
     @classmethod
     def from_policy(cls, path: str | Path, workflow: str, **kwargs: Any) -> Client:
@@ -87,7 +87,7 @@ class Client:
         return f"Client(workflow={settings.workflow_name!r}, url={settings.chat_url!r}, mode={settings.mode!r})"
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     def __enter__(self) -> Client:
         return self
@@ -134,15 +134,10 @@ class Client:
 
     def _send(self, plan: AttemptPlan) -> wire.Outcome:
         clock = self._clock
-        request = self._http.build_request(
-            "POST",
-            self._url,
-            json=plan.body,
-            headers=plan.headers,
-            extensions={"timeout": plan.timeout()},
-        )
+        request = http.build_request(self._url, plan.body, plan.headers, plan.timeout())
         try:
-            response = self._http.send(request, stream=True)
+            response = self._transport.handle_request(request)
+            response.request = request
         except httpx.HTTPError as exc:
             return wire.Outcome(None, None, classify_exception(exc, streaming_started=False), clock.now(), None)
         status = response.status_code
