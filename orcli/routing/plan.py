@@ -19,9 +19,11 @@ chance.
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 from typing import Protocol
 
 from orcli.catalog.model import Catalog, Endpoint, Model
@@ -257,6 +259,7 @@ class PlanCache:
     def __init__(self) -> None:
         self._entries: dict[tuple[object, ...], _Filtered] = {}
         self._smallest_context: dict[str, int] = {}
+        self._balances: dict[tuple[int, ...], _CachedBalance] = {}
 
     def filtered(self, model_id: str, model: Model, rules: ProviderRules, request: RouteRequest) -> _Filtered:
         smallest = self._smallest_context.get(model_id)
@@ -270,6 +273,23 @@ class PlanCache:
             entry = _filter(model_id, model, rules, request)
             self._entries[key] = entry
         return entry
+
+    def balance(self, stable: Sequence[Endpoint]) -> _Balance:
+        """The load-balancing weights of a set of healthy endpoints, worked out once per set."""
+        # Keyed by identity (hashing an endpoint hashes every field); each entry holds its
+        # endpoints, so no id in a key can be reused by another object.
+        key = tuple(id(ep) for ep in stable)
+        entry = self._balances.get(key)
+        if entry is None:
+            entry = _CachedBalance(tuple(stable), _balance(stable))
+            self._balances[key] = entry
+        return entry.balance
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedBalance:
+    members: tuple[Endpoint, ...]  # held, so the ids in the key cannot be reused by other objects
+    balance: _Balance
 
 
 def _filter(model_id: str, model: Model, rules: ProviderRules, request: RouteRequest) -> _Filtered:
@@ -330,7 +350,7 @@ def plan_model(
         filtered = _filter(model_id, model, rules, request)
     rules = filtered.rules
     excluded = list(filtered.excluded)
-    candidates = _order(filtered.survivors, rules, model_id, health, rng)
+    candidates = _order(filtered.survivors, rules, model_id, health, rng, cache)
     if not rules.allow_fallbacks and not rules.order and candidates:
         for cand in candidates[1:]:
             excluded.append(
@@ -378,6 +398,7 @@ def _order(
     model_id: str,
     health: Health | None,
     rng: random.Random | None,
+    cache: PlanCache | None,
 ) -> list[Candidate]:
     # BYOK endpoints come before everything, whatever ``order`` says; shared capacity follows.
     ordered = [Candidate(ep, "BYOK key: tried before shared capacity") for ep in endpoints if ep.is_byok]
@@ -396,7 +417,7 @@ def _order(
         for ep in sorted(remaining, key=key):
             ordered.append(Candidate(ep, f"sort by {spec.by.value}"))
     else:
-        ordered.extend(_load_balanced(remaining, model_id, health, rng))
+        ordered.extend(_load_balanced(remaining, model_id, health, rng, cache))
     return _apply_preferences(ordered, rules)
 
 
@@ -406,28 +427,58 @@ def _weight(ep: Endpoint) -> float:
     return 1.0 / max(price, 1e-9) ** 2
 
 
+def _price_order(ep: Endpoint) -> tuple[float, str]:
+    return float(ep.pricing.blended), ep.tag
+
+
+@dataclass(frozen=True, slots=True)
+class _Balance:
+    """Load balancing over one set of healthy endpoints: the cheapest first, each one's
+    1/price² weight, the running total of those weights, and each one's first-pick chance."""
+
+    pool: tuple[Endpoint, ...]
+    weights: tuple[float, ...]
+    cumulative: tuple[float, ...]
+    chances: tuple[float, ...]
+
+
+def _balance(stable: Sequence[Endpoint]) -> _Balance:
+    weight = {ep.tag: _weight(ep) for ep in stable}
+    total = sum(weight.values())
+    pool = tuple(sorted(stable, key=_price_order))
+    weights = tuple(weight[ep.tag] for ep in pool)
+    return _Balance(pool, weights, tuple(accumulate(weights)), tuple(w / total for w in weights))
+
+
 def _load_balanced(
-    endpoints: Sequence[Endpoint], model_id: str, health: Health | None, rng: random.Random | None
+    endpoints: Sequence[Endpoint],
+    model_id: str,
+    health: Health | None,
+    rng: random.Random | None,
+    cache: PlanCache | None,
 ) -> list[Candidate]:
     stable: list[Endpoint] = []
     unstable: list[Endpoint] = []
     for ep in endpoints:
         (unstable if health is not None and health.had_recent_outage(model_id, ep) else stable).append(ep)
-    weight = {ep.tag: _weight(ep) for ep in stable}
-    total = sum(weight.values())
-    chance = {tag: w / total for tag, w in weight.items()} if total else {}
-    out: list[Candidate] = []
-    pool = sorted(stable, key=lambda ep: (float(ep.pricing.blended), ep.tag))
+    balance = cache.balance(stable) if cache is not None else _balance(stable)
+    reason = "load balanced (weight 1/price²)"
     if rng is None:
-        for ep in pool:
-            out.append(Candidate(ep, "load balanced (weight 1/price²)", chance[ep.tag]))
+        out = [Candidate(ep, reason, chance) for ep, chance in zip(balance.pool, balance.chances, strict=True)]
     else:
-        # Weighted sampling without replacement: each attempt picks among those not yet tried.
+        out = []
+        # Weighted sampling without replacement: each attempt picks among those not yet
+        # tried. One draw per pick, as ``rng.choices(pool, weights)`` makes it (the same
+        # bisection over the running totals), so seeded plans stay what they were.
+        pool = list(zip(balance.pool, balance.weights, balance.chances, strict=True))
+        cumulative = list(balance.cumulative)
         while pool:
-            pick = rng.choices(range(len(pool)), weights=[weight[ep.tag] for ep in pool], k=1)[0]
-            ep = pool.pop(pick)
-            out.append(Candidate(ep, "load balanced (weight 1/price²)", chance[ep.tag]))
-    for ep in sorted(unstable, key=lambda ep: (float(ep.pricing.blended), ep.tag)):
+            pick = bisect_right(cumulative, rng.random() * (cumulative[-1] + 0.0), 0, len(pool) - 1)
+            ep, _, chance = pool.pop(pick)
+            out.append(Candidate(ep, reason, chance))
+            if pool:
+                cumulative = list(accumulate(weight for _, weight, _ in pool))
+    for ep in sorted(unstable, key=_price_order):
         out.append(Candidate(ep, f"outage in the last {OUTAGE_WINDOW_S:.0f} s: moved last"))
     return out
 
