@@ -13,6 +13,7 @@ proxy the environment names for the URL's scheme (``HTTPS_PROXY``, ``ALL_PROXY``
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,17 @@ from orcli import __version__
 USER_AGENT = f"orcli/{__version__}"
 
 
+# Compact JSON, UTF-8 as is. Encoded here rather than by httpx, whose spacing has changed
+# between releases: the simulator draws an answer's content from the request's bytes, so
+# the same drill must send the same bytes whatever httpx is installed. One encoder for all
+# requests, too: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    return _ENCODER.encode(body).encode()
+
+
 def build_request(
     url: httpx.URL, body: Mapping[str, Any], headers: Mapping[str, str], timeout: Mapping[str, float]
 ) -> httpx.Request:
@@ -31,8 +43,8 @@ def build_request(
     return httpx.Request(
         "POST",
         url,
-        json=body,
-        headers={"User-Agent": USER_AGENT, **headers},
+        content=encode_body(body),
+        headers={"User-Agent": USER_AGENT, "Content-Type": "application/json", **headers},
         extensions={"timeout": dict(timeout)},
     )
 

@@ -9,6 +9,7 @@ failover, so a late error arrives in-band with ``finish_reason: "error"``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -37,6 +38,25 @@ class StreamShape:
     error_after: int | None = None
     error: ApiError | None = None
     missing_done: bool = False
+
+
+_NO_FINISH = b',"finish_reason":null,"native_finish_reason":null,"logprobs":null}]}\n\n'
+
+
+def _chunk_encoder(head: dict[str, Any]) -> Callable[..., bytes]:
+    """``chunk(delta, finish, native)``: the event ``{**head, "choices": [{"index": 0, "delta":
+    delta, "finish_reason": finish, "native_finish_reason": native, "logprobs": null}]}``.
+    Chunks of a stream differ only in the delta, so the rest is encoded once per stream:
+    the same bytes as encoding each event whole, at a fraction of the cost."""
+    prefix = b"data: " + dumps(head)[:-1] + b',"choices":[{"index":0,"delta":'
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, native: str | None = None) -> bytes:
+        if finish is None and native is None:
+            return prefix + dumps(delta) + _NO_FINISH
+        ends = b',"finish_reason":' + dumps(finish) + b',"native_finish_reason":' + dumps(native)
+        return prefix + dumps(delta) + ends + b',"logprobs":null}]}\n\n'
+
+    return chunk
 
 
 def _pieces(completion: Completion) -> list[tuple[dict[str, Any], int]]:
@@ -76,9 +96,7 @@ def stream_chunks(
     connection drops mid-body) or ``error`` (an in-band terminal error chunk).
     ``final_extra`` joins the last chunk (the usage chunk), as ``openrouter_metadata`` does."""
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, native: str | None = None) -> bytes:
-        choice = {"index": 0, "delta": delta, "finish_reason": finish, "native_finish_reason": native, "logprobs": None}
-        return event({**head, "choices": [choice]})
+    chunk = _chunk_encoder(head)
 
     out: list[Chunk] = [(0.0, PROCESSING)]
     emitted = 0

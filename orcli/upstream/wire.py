@@ -79,8 +79,12 @@ class ApiError:
         return dumps(self.envelope())
 
 
+# One encoder for every reply: json.dumps with non-default options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(data).encode()
 
 
 def bad_request(message: str, error_type: str = "invalid_request") -> ApiError:
