@@ -22,7 +22,7 @@ from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan, Engine, FallbackChoice
 from orcli.client.ledger import ChatResult
 from orcli.client.settings import build_settings
-from orcli.client.stream import SseAssembler
+from orcli.client.stream import SseAssembler, SseLineSplitter, take_lines
 from orcli.policy.model import Workflow
 
 
@@ -160,18 +160,21 @@ class AsyncClient:
     async def _read_stream(self, plan: AttemptPlan, response: httpx.Response) -> wire.Outcome:
         assembler = SseAssembler()
         watch = plan.watch()
-        lines = response.aiter_lines()
+        splitter = SseLineSplitter()
+        pieces = response.aiter_bytes()
         status = response.status_code
         try:
-            # One cancel scope for the whole stream, its deadline moved after every event:
-            # the same limits as a scope per line, without entering one per chunk.
+            # One cancel scope for the whole stream, its deadline moved as events arrive:
+            # the same limits as a scope per read, without entering one per read.
             with anyio.CancelScope(deadline=watch.next_limit_at()) as scope:
-                async for line in lines:
-                    if assembler.feed(line):
-                        watch.on_event(anyio.current_time(), assembler.got_token)
-                    if assembler.done or assembler.failure is not None:
+                async for data in pieces:
+                    if take_lines(splitter.feed(data), anyio.current_time(), assembler, watch):
                         break
-                    scope.deadline = watch.next_limit_at()
+                    limit = watch.next_limit_at()
+                    if limit != scope.deadline:
+                        scope.deadline = limit
+                else:
+                    take_lines(splitter.flush(), anyio.current_time(), assembler, watch)
             if scope.cancelled_caught:
                 return wire.stream_outcome(status, assembler, watch, anyio.current_time(), watch.timed_out())
         except httpx.HTTPError as exc:
@@ -179,5 +182,5 @@ class AsyncClient:
             return wire.stream_outcome(status, assembler, watch, anyio.current_time(), failure)
         finally:
             with anyio.CancelScope(shield=True):
-                await lines.aclose()  # type: ignore[attr-defined]
+                await pieces.aclose()  # type: ignore[attr-defined]
         return wire.stream_outcome(status, assembler, watch, anyio.current_time())

@@ -13,12 +13,59 @@ after every line; with a virtual clock a late chunk is how a stall shows up.
 
 from __future__ import annotations
 
+import codecs
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from orcli.client.classify import Failure, classify_error_object
 from orcli.policy.model import ErrorClass
+
+
+class SseLineSplitter:
+    """Bytes in, SSE lines out (without their line ends).
+
+    Lines end at CRLF, LF or CR, the three line ends of the SSE format, and nowhere else:
+    httpx's ``iter_lines`` also breaks at U+2028, U+0085 and other Unicode line breaks,
+    which JSON may carry unescaped inside a chunk's text. A CR at the end of one read is
+    held back, as it may be the first half of a CRLF split across two reads.
+    """
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""
+
+    def feed(self, data: bytes) -> list[str]:
+        return self._split(self._pending + self._decoder.decode(data))
+
+    def flush(self) -> list[str]:
+        """The body ended: the last line, also when nothing terminated it."""
+        lines = self._split(self._pending + self._decoder.decode(b"", final=True))
+        last = self._pending.rstrip("\r")
+        self._pending = ""
+        return [*lines, last] if last else lines
+
+    def _split(self, text: str) -> list[str]:
+        held = ""
+        if text.endswith("\r"):
+            text, held = text[:-1], "\r"
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        self._pending = lines.pop() + held
+        return lines
+
+
+def take_lines(lines: Iterable[str], now: float, assembler: SseAssembler, watch: StreamWatch) -> bool:
+    """Feed lines that arrived together at ``now``; True once the reader should stop (the
+    stream said [DONE], or it failed)."""
+    for line in lines:
+        if assembler.feed(line):
+            watch.on_event(now, assembler.got_token)
+        if assembler.done or assembler.failure is not None:
+            return True
+    return False
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan, Engine, FallbackChoice
 from orcli.client.ledger import ChatResult
 from orcli.client.settings import build_settings
-from orcli.client.stream import SseAssembler
+from orcli.client.stream import SseAssembler, SseLineSplitter, take_lines
 from orcli.clock import Clock, SystemClock
 from orcli.policy.model import Workflow
 
@@ -166,16 +166,17 @@ class Client:
         clock = self._clock
         assembler = SseAssembler()
         watch = plan.watch()
+        splitter = SseLineSplitter()
         try:
-            for line in response.iter_lines():
+            for data in response.iter_bytes():
                 now = clock.now()
                 late = watch.expired(now)
                 if late is not None:
                     return wire.stream_outcome(response.status_code, assembler, watch, now, late)
-                if assembler.feed(line):
-                    watch.on_event(now, assembler.got_token)
-                if assembler.done or assembler.failure is not None:
+                if take_lines(splitter.feed(data), now, assembler, watch):
                     break
+            else:
+                take_lines(splitter.flush(), clock.now(), assembler, watch)
         except httpx.HTTPError as exc:
             failure = wire.stream_exception_failure(exc, assembler, watch)
             return wire.stream_outcome(response.status_code, assembler, watch, clock.now(), failure)

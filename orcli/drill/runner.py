@@ -47,7 +47,11 @@ if TYPE_CHECKING:
 MOCK_API_KEY = "sk-or-mock-drill"
 # A drill reads only the simulator's fault firings, never its request, attempt and
 # generation history: keeping none of it holds memory flat however long the drill.
-DRILL_SIMULATOR = SimulatorOptions(history_limit=0)
+# Stream chunks within 100 ms of each other arrive together, as a network delivers them:
+# a streamed answer is then a handful of wake-ups rather than one per token, and every
+# limit a policy can sensibly set (first token, stream idle, deadline) is judged the same.
+DRILL_STREAM_BATCH_S = 0.1
+DRILL_SIMULATOR = SimulatorOptions(history_limit=0, stream_batch_s=DRILL_STREAM_BATCH_S)
 
 
 @dataclass(frozen=True)

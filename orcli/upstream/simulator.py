@@ -90,6 +90,7 @@ class SimulatorOptions:
     default_model: str | None = None  # served when a request names no model; default: the catalog's first
     epoch_s: int = EPOCH_S
     history_limit: int = 100_000  # requests, attempts and generations kept (the oldest are dropped)
+    stream_batch_s: float = 0.0  # stream chunks within this much of each other arrive together (0: each alone)
 
 
 @dataclass(slots=True)
@@ -446,7 +447,7 @@ class Simulator:
                 200,
                 (*SSE_HEADERS, *gen_headers),
                 delay_s=elapsed + ttft_s,
-                chunks=chunks,
+                chunks=sse.batched(chunks, self.options.stream_batch_s),
                 stream_end="reset" if outcome == "cut" else "complete",
             )
 

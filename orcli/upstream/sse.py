@@ -132,3 +132,30 @@ def stream_chunks(
     if not shape.missing_done:
         out.append((0.0, DONE))
     return tuple(out), "complete"
+
+
+def batched(chunks: tuple[Chunk, ...], window_s: float) -> tuple[Chunk, ...]:
+    """The stream as the network delivers it: chunks that follow within ``window_s`` of the
+    first of a delivery travel with it, arriving when the last of them would have.
+
+    The first delivery (the one with the response headers) holds nothing back, so time to
+    first token is unchanged; a gap longer than the window (a stall) always starts a new
+    delivery, so it is seen exactly; and the whole stream takes exactly as long. A gap seen
+    by the client grows by at most ``window_s``. ``window_s`` 0: every chunk on its own.
+    """
+    if window_s <= 0 or not chunks:
+        return chunks
+    out: list[Chunk] = []
+    delay_s, parts = chunks[0]
+    pieces = [parts]
+    held_s = 0.0
+    budget_s = 0.0  # nothing joins the first delivery late
+    for gap_s, data in chunks[1:]:
+        if gap_s <= 0 or held_s + gap_s <= budget_s:
+            pieces.append(data)
+            held_s += max(gap_s, 0.0)
+            continue
+        out.append((delay_s + held_s, b"".join(pieces)))
+        delay_s, pieces, held_s, budget_s = gap_s, [data], 0.0, window_s
+    out.append((delay_s + held_s, b"".join(pieces)))
+    return tuple(out)
