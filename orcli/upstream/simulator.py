@@ -15,6 +15,7 @@ of the failover) and ``response`` (the served answer or stream is damaged).
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 from collections import OrderedDict, deque
@@ -298,10 +299,16 @@ class Simulator:
 
         rng = random.Random(self.seed * 1_000_003 + index)
         call = _Call(index, self._generation_id(now_s, rng), now_s, chat, rng, metadata=request.metadata)
-        plan = router.plan(chat, self.catalog, self._health.view(now_s), rng, self._plans)
-        steps = router.steps(plan, chat, lambda m, ep: self._dropped(call, m, ep))
-
-        first = next((s.candidate.endpoint for s in steps if s.candidate is not None), None)
+        walk = router.walk(
+            chat, self.catalog, self._health.view(now_s), rng, lambda m, ep: self._dropped(call, m, ep), self._plans
+        )
+        # Request faults see the endpoint OpenRouter would try first: walk that far.
+        steps: list[router.Step] = []
+        for step in walk:
+            steps.append(step)
+            if step.candidate is not None:
+                break
+        first = steps[-1].candidate.endpoint if steps and steps[-1].candidate is not None else None
         fired = self._engine.evaluate(
             "request", Event(index, now_s, chat.models, first), generation_id=call.gen_id, stop_at_first=True
         )
@@ -311,7 +318,7 @@ class Simulator:
         elapsed = overhead
         last_error: ApiError | None = None
         skip_model: str | None = None
-        for step in steps:
+        for step in itertools.chain(steps, walk):
             if step.candidate is None:
                 assert step.failure is not None
                 last_error = _routing_error(step.failure)

@@ -111,7 +111,8 @@ def test_each_scenario_is_modest_described_and_bites(path: Path) -> None:
             "403 -> google/gemini-2.5-flash",
         ),
         # Chat without a first-token limit: a hanging provider holds users for the whole attempt.
-        ("timeout-latency-spike-general-chat", "general-chat-no-first-token-limit", "latency", "p99 28.98s > 12s"),
+        # (the p99 itself, about 29 s, depends on the seed: only its verdict is checked)
+        ("timeout-latency-spike-general-chat", "general-chat-no-first-token-limit", "latency", "s > 12s"),
     ],
 )
 def test_a_weakened_policy_fails_its_drill(
