@@ -22,7 +22,7 @@ from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan, Engine, FallbackChoice
 from orcli.client.ledger import ChatResult
 from orcli.client.settings import build_settings
-from orcli.client.stream import SseAssembler, SseLineSplitter, take_lines
+from orcli.client.stream import SseAssembler, SseLineSplitter, StreamWatch, take_lines
 from orcli.policy.model import Workflow
 
 
@@ -122,65 +122,67 @@ class AsyncClient:
 
     async def _send(self, plan: AttemptPlan) -> wire.Outcome:
         request = http.build_request(self._url, plan.body, plan.headers, plan.timeout())
-        limit_s = plan.limit_at - plan.started_at
         response: httpx.Response | None = None
+        headers_at: float | None = None
+        reading: tuple[SseAssembler, StreamWatch] | None = None  # set once the body is read as a stream
         try:
+            # One cancel scope for the whole attempt, its deadline moved from phase to phase:
+            # the response headers, then the complete body or the stream's next event.
             with anyio.CancelScope(deadline=plan.headers_due_at()) as scope:
                 response = await self._transport.handle_async_request(request)
                 response.request = request
-            if response is None or scope.cancelled_caught:
-                return wire.Outcome(None, None, plan.headers_late(), anyio.current_time(), None)
-        except httpx.HTTPError as exc:
-            failure = classify_exception(exc, streaming_started=False)
-            return wire.Outcome(None, None, failure, anyio.current_time(), None)
-        status = response.status_code
-        try:
-            headers_at = anyio.current_time()
-            if not (plan.stream and status < 300 and wire.is_event_stream(response.headers.get("content-type"))):
-                raw = b""
-                with anyio.CancelScope(deadline=plan.limit_at) as scope:
-                    raw = await response.aread()
-                ended = anyio.current_time()
-                if scope.cancelled_caught:
-                    failure = wire.late_failure(limit_s, "complete response")
-                    return wire.Outcome(status, None, failure, ended, headers_at)
+                headers_at = anyio.current_time()
+                status = response.status_code
+                if plan.stream and status < 300 and wire.is_event_stream(response.headers.get("content-type")):
+                    reading = (SseAssembler(), plan.watch())
+                    return await self._read_stream(response, scope, *reading)
+                scope.deadline = plan.limit_at
+                raw = await response.aread()
                 wall_now = self._engine.settings.wall_now
                 return wire.interpret(
-                    status, response.headers, raw, wall_now=wall_now, ended_at=ended, first_token_at=headers_at
+                    status,
+                    response.headers,
+                    raw,
+                    wall_now=wall_now,
+                    ended_at=anyio.current_time(),
+                    first_token_at=headers_at,
                 )
-            return await self._read_stream(plan, response)
         except httpx.HTTPError as exc:
-            return wire.Outcome(
-                status, None, classify_exception(exc, streaming_started=False), anyio.current_time(), None
-            )
+            now = anyio.current_time()
+            if reading is not None and response is not None:
+                failure = wire.stream_exception_failure(exc, *reading)
+                return wire.stream_outcome(response.status_code, *reading, now, failure)
+            status_seen = response.status_code if response is not None else None
+            return wire.Outcome(status_seen, None, classify_exception(exc, streaming_started=False), now, None)
         finally:
-            with anyio.CancelScope(shield=True):
-                await response.aclose()
+            if response is not None:
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+        # Only a cancelled scope gets here: the phase that ran out names the failure.
+        now = anyio.current_time()
+        if response is None:
+            return wire.Outcome(None, None, plan.headers_late(), now, None)
+        if reading is not None:
+            return wire.stream_outcome(response.status_code, *reading, now, reading[1].timed_out())
+        failure = wire.late_failure(plan.limit_at - plan.started_at, "complete response")
+        return wire.Outcome(response.status_code, None, failure, now, headers_at)
 
-    async def _read_stream(self, plan: AttemptPlan, response: httpx.Response) -> wire.Outcome:
-        assembler = SseAssembler()
-        watch = plan.watch()
+    async def _read_stream(
+        self, response: httpx.Response, scope: anyio.CancelScope, assembler: SseAssembler, watch: StreamWatch
+    ) -> wire.Outcome:
         splitter = SseLineSplitter()
+        scope.deadline = watch.next_limit_at()
         pieces = response.aiter_bytes()
-        status = response.status_code
         try:
-            # One cancel scope for the whole stream, its deadline moved as events arrive:
-            # the same limits as a scope per read, without entering one per read.
-            with anyio.CancelScope(deadline=watch.next_limit_at()) as scope:
-                async for data in pieces:
-                    if take_lines(splitter.feed(data), anyio.current_time(), assembler, watch):
-                        break
-                    limit = watch.next_limit_at()
-                    if limit != scope.deadline:
-                        scope.deadline = limit
-                else:
-                    take_lines(splitter.flush(), anyio.current_time(), assembler, watch)
-            if scope.cancelled_caught:
-                return wire.stream_outcome(status, assembler, watch, anyio.current_time(), watch.timed_out())
-        except httpx.HTTPError as exc:
-            failure = wire.stream_exception_failure(exc, assembler, watch)
-            return wire.stream_outcome(status, assembler, watch, anyio.current_time(), failure)
+            async for data in pieces:
+                if take_lines(splitter.feed(data), anyio.current_time(), assembler, watch):
+                    break
+                limit = watch.next_limit_at()
+                if limit != scope.deadline:
+                    scope.deadline = limit
+            else:
+                take_lines(splitter.flush(), anyio.current_time(), assembler, watch)
         finally:
             with anyio.CancelScope(shield=True):
                 await pieces.aclose()  # type: ignore[attr-defined]
-        return wire.stream_outcome(status, assembler, watch, anyio.current_time())
+        return wire.stream_outcome(response.status_code, assembler, watch, anyio.current_time())
