@@ -1,58 +1,104 @@
-"""What a drill keeps of each answer once the client has judged it.
+"""What a drill keeps of each result once the client has judged it.
 
-A drill of 100,000 requests would otherwise hold 100,000 parsed completions. Verdicts
-and reports read only the serving identity, the usage figures, and per choice the
-finish reason and the tool calls (``no_truncated_success``, ``no_malformed_tool_call``);
-the answer's text and the usage breakdowns (``*_details``) are dropped. Everything kept
-is the response's own data, unchanged. Keys are this module's constants and short
-repeated strings (model, provider, finish reasons) are interned, so a hundred thousand
-answers share one copy of each instead of holding their own.
+A drill of 100,000 requests would otherwise hold 100,000 parsed completions and as many
+copies of the same few values. Verdicts and reports read, of the response, only the
+first choice's finish reason, every choice's tool calls (``no_truncated_success``,
+``no_malformed_tool_call``) and whether a BYOK key paid (``usage.is_byok``); the serving
+identity, tokens and cost are on the attempts. So a kept response is reduced to those,
+and equal values (reduced responses without tool calls, costs, hop trails, model chains,
+next-hop notes, reasons) are stored once per drill and shared by every record that has
+them. Shared values are never modified: records are read-only.
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
-from orcli.client.ledger import ChatResult
+from orcli.client.ledger import Attempt, ChatResult
 
-_KEPT = ("id", "object", "created", "model", "provider")
-_KEPT_USAGE = ("prompt_tokens", "completion_tokens", "total_tokens", "cost", "is_byok")
+T = TypeVar("T")
+
 _KEPT_PER_CHOICE = ("index", "finish_reason", "native_finish_reason")
-_KEPT_PER_MESSAGE = ("role", "tool_calls")
-_SHORT = 64  # strings up to this length are worth interning (ids are unique: not those)
+_SHORT = 64  # strings up to this length are worth interning
 
 
-def _shared(value: Any) -> Any:
+def _shared_str(value: Any) -> Any:
     return sys.intern(value) if isinstance(value, str) and len(value) <= _SHORT else value
 
 
-def _pick(source: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    return {key: _shared(source[key]) for key in keys if key in source}
+class Compactor:
+    """One per drill: the table of values its records share."""
 
+    def __init__(self) -> None:
+        self._values: dict[object, Any] = {}
 
-def compact_response(body: dict[str, Any]) -> dict[str, Any]:
-    out = _pick(body, _KEPT)
-    usage = body.get("usage")
-    if isinstance(usage, dict):
-        out["usage"] = _pick(usage, _KEPT_USAGE)
-    choices = body.get("choices")
-    if isinstance(choices, list):
-        out["choices"] = [_choice(choice) if isinstance(choice, dict) else choice for choice in choices]
-    return out
+    def share(self, value: T) -> T:
+        """``value``, or an equal one seen before (hashable values of one type only)."""
+        found: T = self._values.setdefault((type(value), value), value)
+        return found
+
+    def _cost(self, cost: Decimal) -> Decimal:
+        # Decimal("0.10") == Decimal("0.1"), yet they print differently: key by the text.
+        found: Decimal = self._values.setdefault((Decimal, str(cost)), cost)
+        return found
+
+    def result(self, result: ChatResult) -> ChatResult:
+        """``result`` reduced to what verdicts and reports read, its repeated values shared."""
+        return replace(
+            result,
+            response=None if result.response is None else self.response(result.response),
+            attempts=tuple(self._attempt(a) for a in result.attempts),
+            chain=self.share(result.chain),
+            alerts=self.share(result.alerts),
+        )
+
+    def _attempt(self, attempt: Attempt) -> Attempt:
+        return replace(
+            attempt,
+            cost_usd=self._cost(attempt.cost_usd),
+            upstream_hops=self.share(attempt.upstream_hops),
+            models=self.share(attempt.models),
+            ignored_providers=self.share(attempt.ignored_providers),
+            next_hop=None if attempt.next_hop is None else self.share(attempt.next_hop),
+            detail=self.share(attempt.detail),
+        )
+
+    def response(self, body: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        usage = body.get("usage")
+        if isinstance(usage, dict) and "is_byok" in usage:
+            out["usage"] = {"is_byok": usage["is_byok"]}
+        choices = body.get("choices")
+        if isinstance(choices, list):
+            out["choices"] = [_choice(choice) if isinstance(choice, dict) else choice for choice in choices]
+        else:
+            return out
+        try:
+            key = _frozen(out)
+        except TypeError:  # a tool call's parts are lists and dicts: kept as they are, unshared
+            return out
+        found: dict[str, Any] = self._values.setdefault(("response", key), out)
+        return found
 
 
 def _choice(choice: dict[str, Any]) -> dict[str, Any]:
-    out = _pick(choice, _KEPT_PER_CHOICE)
+    out = {key: _shared_str(choice[key]) for key in _KEPT_PER_CHOICE if key in choice}
     message = choice.get("message")
-    if isinstance(message, dict):
-        out["message"] = _pick(message, _KEPT_PER_MESSAGE)
+    if isinstance(message, dict) and message.get("tool_calls"):
+        out["message"] = {"tool_calls": message["tool_calls"]}
     return out
 
 
-def compact(result: ChatResult) -> ChatResult:
-    """``result`` with its response reduced to what verdicts and reports read."""
-    if result.response is None:
-        return result
-    return replace(result, response=compact_response(result.response))
+def _frozen(value: Any) -> object:
+    """A hashable twin of a small JSON value; TypeError for one holding tool calls."""
+    if isinstance(value, dict):
+        if "message" in value:
+            raise TypeError("tool calls are not shared")
+        return tuple((key, _frozen(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return ("list", *(_frozen(item) for item in value))
+    hash(value)
+    return (type(value), value)

@@ -137,7 +137,7 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
     end = anyio.current_time()
 
     marked = [None if r is None else _mark_injected(r, injector) for r in results]
-    records = tuple(_record(req, res, inputs) for req, res in zip(plan, marked, strict=True) if res is not None)
+    records = tuple(_record(req, res, inputs, None) for req, res in zip(plan, marked, strict=True) if res is not None)
     notes = _notes(inputs, live, guard, injector, records, planned, len(plan), not_started, trail_found)
     return conclude(inputs, records, injector.firings, target="live", duration_s=round(end - start, 3), notes=notes)
 

@@ -22,7 +22,7 @@ from orcli.catalog.model import Catalog
 from orcli.client import AsyncClient
 from orcli.client.keys import redact
 from orcli.client.ledger import ChatResult
-from orcli.drill.compact import compact
+from orcli.drill.compact import Compactor
 from orcli.drill.expectations import DrillFacts
 from orcli.drill.expectations.faults_fired import FaultsFired
 from orcli.drill.judge import judge
@@ -175,8 +175,9 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())
     }
-    results: list[tuple[ChatResult, float] | None] = [None] * len(plan)
+    records: list[RequestRecord | None] = [None] * len(plan)
     limiter = anyio.CapacityLimiter(scenario.traffic.concurrency)
+    compactor = Compactor()
 
     async def send(request: PlannedRequest) -> None:
         async with limiter:
@@ -185,7 +186,8 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
             result = await send_planned(
                 clients[request.workflow], inputs.workflows[request.workflow], request, inputs.seed
             )
-            results[request.index] = (compact(result), slot_wait_s)  # the answer's text is no longer needed
+            # Judged at once and kept compact: the answer's text is no longer needed.
+            records[request.index] = _record(request, result, inputs, compactor, slot_wait_s=slot_wait_s)
 
     async with anyio.create_task_group() as group:
         for request in plan:
@@ -197,10 +199,8 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
     for client in clients.values():
         await client.aclose()
 
-    records = tuple(
-        _record(req, sent[0], inputs, slot_wait_s=sent[1]) for req, sent in zip(plan, results, strict=True) if sent
-    )
-    return conclude(inputs, records, simulator.firings, target=scenario.target, duration_s=round(end - start, 6))
+    kept = tuple(record for record in records if record is not None)
+    return conclude(inputs, kept, simulator.firings, target=scenario.target, duration_s=round(end - start, 6))
 
 
 def conclude(
@@ -303,8 +303,18 @@ def _queued_s(result: ChatResult) -> float:
 
 
 def _record(
-    request: PlannedRequest, result: ChatResult, inputs: DrillInputs, *, slot_wait_s: float = 0.0
+    request: PlannedRequest,
+    result: ChatResult,
+    inputs: DrillInputs,
+    compactor: Compactor | None,
+    *,
+    slot_wait_s: float = 0.0,
 ) -> RequestRecord:
+    """The judged record; with a ``compactor`` (mock drills, any size), the result keeps
+    only what verdicts and reports read, while a live drill (a few capped requests) keeps
+    the real answers whole."""
+    if compactor is not None:
+        result = compactor.result(result)
     queued_s = _queued_s(result)
     verdict = judge(result, inputs.workflows[request.workflow], inputs.catalog)
     outcome, reason = verdict.outcome, verdict.reason
@@ -319,8 +329,8 @@ def _record(
         stream=request.kind.stream,
         result=result,
         outcome=outcome,
-        reason=reason,
-        violations=verdict.violations,
+        reason=compactor.share(reason) if compactor else reason,
+        violations=compactor.share(verdict.violations) if compactor else verdict.violations,
         fallback_depth=verdict.fallback_depth,
         tools_offered=bool(request.kind.offered_tools()),
         slot_wait_s=round(slot_wait_s, 6),
