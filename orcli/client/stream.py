@@ -86,6 +86,7 @@ class SseAssembler:
         self.failure: Failure | None = None  # an in-band error or a malformed chunk
         self._data: list[str] = []
         self._meta: dict[str, Any] = {}
+        self._meta_missing = ["id", "model", "provider", "created", "system_fingerprint"]
         self._content: list[str] = []
         self._reasoning: list[str] = []
         self._tools: dict[int, _ToolCallParts] = {}
@@ -134,9 +135,10 @@ class SseAssembler:
         return True
 
     def _merge(self, chunk: dict[str, Any]) -> None:
-        for key in ("id", "model", "provider", "created", "system_fingerprint"):
-            if key in chunk and key not in self._meta:
+        if self._meta_missing:  # the first chunk usually brings them all: later ones skip this
+            for key in [key for key in self._meta_missing if key in chunk]:
                 self._meta[key] = chunk[key]
+                self._meta_missing.remove(key)
         if isinstance(chunk.get("usage"), dict):
             self._usage = chunk["usage"]
         if "openrouter_metadata" in chunk:

@@ -72,15 +72,17 @@ class Compactor:
         if isinstance(usage, dict) and "is_byok" in usage:
             out["usage"] = {"is_byok": usage["is_byok"]}
         choices = body.get("choices")
-        if isinstance(choices, list):
-            out["choices"] = [_choice(choice) if isinstance(choice, dict) else choice for choice in choices]
-        else:
+        if not isinstance(choices, list):
             return out
+        kept = [_choice(choice) if isinstance(choice, dict) else choice for choice in choices]
+        out["choices"] = kept
+        if not all(isinstance(choice, dict) and "message" not in choice for choice in kept):
+            return out  # tool calls (or an odd choice): kept as they are, unshared
         try:
-            key = _frozen(out)
-        except TypeError:  # a tool call's parts are lists and dicts: kept as they are, unshared
+            key = (repr(out.get("usage")), *(tuple(choice.items()) for choice in kept))
+            found: dict[str, Any] = self._values.setdefault(("response", key), out)
+        except TypeError:  # an unhashable finish reason
             return out
-        found: dict[str, Any] = self._values.setdefault(("response", key), out)
         return found
 
 
@@ -90,15 +92,3 @@ def _choice(choice: dict[str, Any]) -> dict[str, Any]:
     if isinstance(message, dict) and message.get("tool_calls"):
         out["message"] = {"tool_calls": message["tool_calls"]}
     return out
-
-
-def _frozen(value: Any) -> object:
-    """A hashable twin of a small JSON value; TypeError for one holding tool calls."""
-    if isinstance(value, dict):
-        if "message" in value:
-            raise TypeError("tool calls are not shared")
-        return tuple((key, _frozen(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return ("list", *(_frozen(item) for item in value))
-    hash(value)
-    return (type(value), value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any, Literal
 
 from orcli.upstream.content import Completion
@@ -52,11 +53,20 @@ def _chunk_encoder(head: dict[str, Any]) -> Callable[..., bytes]:
 
     def chunk(delta: dict[str, Any], finish: str | None = None, native: str | None = None) -> bytes:
         if finish is None and native is None:
-            return prefix + dumps(delta) + _NO_FINISH
+            return prefix + _delta(delta) + _NO_FINISH
         ends = b',"finish_reason":' + dumps(finish) + b',"native_finish_reason":' + dumps(native)
-        return prefix + dumps(delta) + ends + b',"logprobs":null}]}\n\n'
+        return prefix + _delta(delta) + ends + b',"logprobs":null}]}\n\n'
 
     return chunk
+
+
+def _delta(delta: dict[str, Any]) -> bytes:
+    """``dumps(delta)``; a text piece, most of any stream, with the encoder's own string quoting."""
+    if len(delta) == 1:
+        text = delta.get("content")
+        if type(text) is str:
+            return b'{"content":' + encode_basestring(text).encode() + b"}"
+    return dumps(delta)
 
 
 def _pieces(completion: Completion) -> list[tuple[dict[str, Any], int]]:
