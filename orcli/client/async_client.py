@@ -58,6 +58,7 @@ class AsyncClient:
         )
         self._engine = Engine(settings, seed)
         self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
+        self._requests = http.RequestBuilder(self._url)
         self._transport = http.async_transport(transport, self._url)
 
     @classmethod
@@ -121,7 +122,7 @@ class AsyncClient:
         return run.result()
 
     async def _send(self, plan: AttemptPlan) -> wire.Outcome:
-        request = http.build_request(self._url, plan.body, plan.headers, plan.timeout())
+        request = self._requests.build(plan.body, plan.headers, plan.timeout())
         response: httpx.Response | None = None
         headers_at: float | None = None
         reading: tuple[SseAssembler, StreamWatch] | None = None  # set once the body is read as a stream

@@ -21,6 +21,7 @@ from orcli.policy.model import ProviderRules
 from orcli.routing.plan import RouteRequest, plan_model
 
 CHARS_PER_TOKEN = 4
+_MAX_SHAPES = 4096  # worst-case estimates a price book remembers
 
 
 def estimate_prompt_tokens(messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]] | None) -> int:
@@ -46,6 +47,8 @@ class PriceBook:
         self._rules = rules
         self._parameters = parameters
         self._cache: dict[tuple[str, tuple[str, ...]], tuple[tuple[Pricing, int], ...]] = {}
+        # Worst cases per request shape: a client sends the same few shapes over and over.
+        self._worst: dict[tuple[tuple[str, ...], int, int | None, tuple[str, ...]], Estimate] = {}
 
     def endpoints(self, model: str, ignored: tuple[str, ...] = ()) -> tuple[tuple[Pricing, int], ...]:
         """(pricing, max completion tokens) of every endpoint the model could be served by."""
@@ -81,6 +84,17 @@ class PriceBook:
 
     def worst_case(
         self, models: Sequence[str], prompt_tokens: int, max_tokens: int | None, ignored: tuple[str, ...] = ()
+    ) -> Estimate:
+        key = (tuple(models), prompt_tokens, max_tokens, ignored)
+        found = self._worst.get(key)
+        if found is None:
+            if len(self._worst) >= _MAX_SHAPES:
+                self._worst.clear()
+            found = self._worst[key] = self._worst_case(key[0], prompt_tokens, max_tokens, ignored)
+        return found
+
+    def _worst_case(
+        self, models: Sequence[str], prompt_tokens: int, max_tokens: int | None, ignored: tuple[str, ...]
     ) -> Estimate:
         worst: Decimal | None = Decimal(0)
         worst_completion = 0

@@ -36,17 +36,45 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
     return _ENCODER.encode(body).encode()
 
 
-def build_request(
-    url: httpx.URL, body: Mapping[str, Any], headers: Mapping[str, str], timeout: Mapping[str, float]
-) -> httpx.Request:
-    """The attempt's request; ``timeout`` is httpx's per-request timeout extension."""
-    return httpx.Request(
-        "POST",
-        url,
-        content=encode_body(body),
-        headers={"User-Agent": USER_AGENT, "Content-Type": "application/json", **headers},
-        extensions={"timeout": dict(timeout)},
-    )
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_MAX_HEADER_SETS = 64  # distinct header sets a client keeps ready (a client has one or two)
+
+
+class RequestBuilder:
+    """Builds each attempt's ``httpx.Request`` for one client.
+
+    Every attempt of a client sends the same headers but its idempotency key, so each set
+    is normalised into ``httpx.Headers`` once and copied per request, and the body is
+    handed over as bytes with its length: about half the cost of building a request
+    from scratch.
+    """
+
+    def __init__(self, url: httpx.URL) -> None:
+        self.url = url
+        self._host = url.netloc.decode("ascii")
+        self._prepared: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
+
+    def build(self, body: Mapping[str, Any], headers: Mapping[str, str], timeout: Mapping[str, float]) -> httpx.Request:
+        """The attempt's request; ``timeout`` is httpx's per-request timeout extension."""
+        fixed = tuple((name, value) for name, value in headers.items() if name != IDEMPOTENCY_HEADER)
+        prepared = self._prepared.get(fixed)
+        if prepared is None:
+            if len(self._prepared) >= _MAX_HEADER_SETS:
+                self._prepared.clear()
+            base = {"Host": self._host, "User-Agent": USER_AGENT, "Content-Type": "application/json", **dict(fixed)}
+            prepared = self._prepared[fixed] = httpx.Headers(base)
+        content = encode_body(body)
+        request_headers = prepared.copy()
+        if IDEMPOTENCY_HEADER in headers:
+            request_headers[IDEMPOTENCY_HEADER] = headers[IDEMPOTENCY_HEADER]
+        request_headers["Content-Length"] = str(len(content))
+        return httpx.Request(
+            "POST",
+            self.url,
+            headers=request_headers,
+            stream=httpx.ByteStream(content),
+            extensions={"timeout": dict(timeout)},
+        )
 
 
 def environment_proxy(url: httpx.URL) -> str | None:

@@ -63,6 +63,7 @@ class Client:
         )
         self._engine = Engine(settings, seed)
         self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
+        self._requests = http.RequestBuilder(self._url)
         self._clock: Clock = clock or SystemClock()
         # The key is added per request and never stored on the transport.
         self._transport = http.sync_transport(transport, self._url)
@@ -134,7 +135,7 @@ class Client:
 
     def _send(self, plan: AttemptPlan) -> wire.Outcome:
         clock = self._clock
-        request = http.build_request(self._url, plan.body, plan.headers, plan.timeout())
+        request = self._requests.build(plan.body, plan.headers, plan.timeout())
         try:
             response = self._transport.handle_request(request)
             response.request = request

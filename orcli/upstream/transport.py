@@ -68,6 +68,13 @@ def _response(
     return httpx.Response(reply.status, headers=list(reply.headers), stream=stream, request=request)
 
 
+def _complete(reply: Reply, request: httpx.Request) -> httpx.Response:
+    """A whole body, its length stated as a server would (``stream=`` skips httpx's
+    re-encoding of ``content=``, a fifth of an in-process round trip)."""
+    headers = [*reply.headers, ("content-length", str(len(reply.body)))]
+    return httpx.Response(reply.status, headers=headers, stream=httpx.ByteStream(reply.body), request=request)
+
+
 def _timeout_error(request: httpx.Request) -> httpx.ReadTimeout:
     return httpx.ReadTimeout("The read operation timed out", request=request)
 
@@ -107,7 +114,7 @@ class SimulatorTransport(httpx.BaseTransport):
         if reply.failure == "reset":
             raise _reset_error(request, streaming=False)
         if reply.chunks is None:
-            return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body, request=request)
+            return _complete(reply, request)
         return _response(reply, request, _ClockedStream(reply, self.clock, read_timeout, request))
 
 
@@ -159,7 +166,7 @@ class AsyncSimulatorTransport(httpx.AsyncBaseTransport):
         if reply.failure == "reset":
             raise _reset_error(request, streaming=False)
         if reply.chunks is None:
-            return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body, request=request)
+            return _complete(reply, request)
         return _response(reply, request, _AsyncClockedStream(reply, read_timeout, request))
 
 
