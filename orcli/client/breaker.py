@@ -45,6 +45,7 @@ class Breakers:
     def __init__(self, policy: CircuitBreaker) -> None:
         self.policy = policy
         self._by_key: dict[str, _Breaker] = {}
+        self._not_closed: set[str] = set()  # keys whose breaker is open or half-open
 
     def state(self, key: str, now: float) -> BreakerState:
         breaker = self._by_key.get(key)
@@ -76,6 +77,7 @@ class Breakers:
             breaker.failures = 0
             breaker.opened_at = None
             breaker.probing = False
+            self._not_closed.discard(key)
 
     def failure(self, key: str, now: float) -> None:
         if not self.policy.enabled:
@@ -85,6 +87,7 @@ class Breakers:
         if breaker.probing or breaker.failures >= self.policy.failure_threshold:
             breaker.opened_at = now  # a failed probe restarts the cool-down
             breaker.probing = False
+            self._not_closed.add(key)
 
     def release(self, key: str) -> None:
         """The probe ended without a verdict on the route (e.g. a bad request): let another through."""
@@ -92,8 +95,10 @@ class Breakers:
         if breaker is not None:
             breaker.probing = False
 
-    def open_keys(self, now: float) -> list[str]:
-        return sorted(k for k in self._by_key if self.state(k, now) is not BreakerState.CLOSED)
+    def open_keys(self) -> list[str]:
+        """Keys whose breaker is open or half-open: only a success closes a breaker again,
+        so the set is kept up to date as failures and successes come in."""
+        return sorted(self._not_closed)
 
 
 def model_key(model: str) -> str:

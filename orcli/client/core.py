@@ -322,7 +322,7 @@ class RequestRun:
         for model in models:
             if engine.breakers.state(model_key(model), now) is BreakerState.HALF_OPEN:
                 probes.append(model_key(model))
-        for key in engine.breakers.open_keys(now):
+        for key in engine.breakers.open_keys():
             model, sep, _ = key.partition("@")
             if sep and model in models and engine.breakers.state(key, now) is BreakerState.HALF_OPEN:
                 probes.append(key)  # a half-open provider is not ignored: this request probes it
@@ -366,7 +366,7 @@ class RequestRun:
         The ignore list is request-wide in OpenRouter, so it applies to every model sent."""
         breakers = self.engine.breakers
         slugs: list[str] = []
-        for key in breakers.open_keys(now):
+        for key in breakers.open_keys():
             model, sep, provider = key.partition("@")
             if sep and model in models and not breakers.allows(key, now):
                 slug = self.engine.provider_slug(model, provider)
