@@ -544,6 +544,8 @@ class Simulator:
         served: tuple[str, str] | None = None,
         cost_usd: float = 0.0,
     ) -> None:
+        if not self.options.history_limit:
+            return  # nothing is kept: do not build what would be dropped at once
         model, provider = served if served is not None else (None, None)
         self._requests.append(
             RequestRecord(
@@ -617,6 +619,8 @@ class Simulator:
         return error_reply(error, delay_s, gen_id)
 
     def _store_generation(self, gen_id: str, build: Callable[[], dict[str, Any]]) -> None:
+        if not self.options.history_limit:
+            return
         self._generations[gen_id] = build
         while len(self._generations) > self.options.history_limit:
             self._generations.popitem(last=False)

@@ -22,6 +22,7 @@ class FaultEngine:
     def __init__(self, faults: Sequence[FaultSpec] = (), *, seed: int = 0) -> None:
         self._seed = seed
         self._slots: list[_Slot] = []
+        self._by_stage: dict[Stage, list[_Slot]] = {}  # the same slots, grouped: every request asks per stage
         self._added = 0  # faults ever added: default ids keep counting after a clear
         self._firings: list[Firing] = []
         for fault in faults:
@@ -42,15 +43,23 @@ class FaultEngine:
             raise ValueError(f"fault id '{named.id}' already exists")
         self._added += 1
         self._slots.append(_Slot(named))
+        self._group()
         return named
 
     def remove(self, fault_id: str) -> bool:
         before = len(self._slots)
         self._slots = [slot for slot in self._slots if slot.spec.id != fault_id]
+        self._group()
         return len(self._slots) != before
 
     def clear(self) -> None:
         self._slots.clear()
+        self._group()
+
+    def _group(self) -> None:
+        self._by_stage = {}
+        for slot in self._slots:
+            self._by_stage.setdefault(slot.spec.stage, []).append(slot)
 
     def clear_firings(self) -> None:
         self._firings.clear()
@@ -71,9 +80,9 @@ class FaultEngine:
         ``stop_at_first``: later faults are not evaluated once one fired (their counters stay).
         """
         fired: list[FaultSpec] = []
-        for slot in self._slots:
+        for slot in self._by_stage.get(stage, ()):
             spec = slot.spec
-            if spec.stage != stage or not targets(spec, event) or not in_window(spec, event):
+            if not targets(spec, event) or not in_window(spec, event):
                 continue
             if applies is not None and not applies(spec):
                 continue
@@ -97,4 +106,4 @@ class FaultEngine:
         return fired
 
     def has_stage(self, stage: Stage) -> bool:
-        return any(slot.spec.stage == stage for slot in self._slots)
+        return stage in self._by_stage
