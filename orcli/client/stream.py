@@ -135,19 +135,22 @@ class SseAssembler:
         return True
 
     def _merge(self, chunk: dict[str, Any]) -> None:
+        # Called for every event of every stream: each field is looked up once.
         if self._meta_missing:  # the first chunk usually brings them all: later ones skip this
             for key in [key for key in self._meta_missing if key in chunk]:
                 self._meta[key] = chunk[key]
                 self._meta_missing.remove(key)
-        if isinstance(chunk.get("usage"), dict):
-            self._usage = chunk["usage"]
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self._usage = usage
         if "openrouter_metadata" in chunk:
             self._extra["openrouter_metadata"] = chunk["openrouter_metadata"]
+        choices = chunk.get("choices")
+        first = choices[0] if isinstance(choices, list) and choices else None
+        choice: dict[str, Any] = first if isinstance(first, dict) else {}
         error = chunk.get("error")
-        choices = chunk.get("choices") if isinstance(chunk.get("choices"), list) else []
-        choice = choices[0] if choices and isinstance(choices[0], dict) else {}
-        if not isinstance(error, dict) and isinstance(choice.get("error"), dict):
-            error = choice["error"]
+        if not isinstance(error, dict):
+            error = choice.get("error")
         if isinstance(error, dict):
             cls, detail = classify_error_object(error, None)
             self.failure = self.failure or Failure(
@@ -157,15 +160,25 @@ class SseAssembler:
                 provider=self._meta.get("provider"),
                 model=self._meta.get("model"),
             )
-        raw_delta = choice.get("delta")
-        delta: dict[str, Any] = raw_delta if isinstance(raw_delta, dict) else {}
-        if isinstance(delta.get("role"), str):
-            self._role = delta["role"]
-        if isinstance(delta.get("content"), str) and delta["content"]:
-            self._content.append(delta["content"])
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            self._merge_delta(delta)
+        finish = choice.get("finish_reason")
+        if finish is not None:
+            self._finish = str(finish)
+            self._native_finish = choice.get("native_finish_reason")
+
+    def _merge_delta(self, delta: dict[str, Any]) -> None:
+        role = delta.get("role")
+        if isinstance(role, str):
+            self._role = role
+        content = delta.get("content")
+        if isinstance(content, str) and content:
+            self._content.append(content)
             self.got_token = True
-        if isinstance(delta.get("reasoning"), str) and delta["reasoning"]:
-            self._reasoning.append(delta["reasoning"])
+        reasoning = delta.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            self._reasoning.append(reasoning)
             self.got_token = True
         for piece in delta.get("tool_calls") or []:
             if not isinstance(piece, dict):
@@ -183,9 +196,6 @@ class SseAssembler:
                 parts.name += function["name"]
             if isinstance(function.get("arguments"), str):
                 parts.arguments.append(function["arguments"])
-        if choice.get("finish_reason") is not None:
-            self._finish = str(choice["finish_reason"])
-            self._native_finish = choice.get("native_finish_reason")
 
     def end_of_input(self) -> None:
         """The body ended: flush an event that had no trailing blank line."""
