@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.console import Console
@@ -46,6 +46,11 @@ FORMATS: dict[str, Writer] = {
 }
 
 
+# Formats whose text can be written piece by piece, so a large drill's report is never
+# held whole in memory.
+PIECEWISE: dict[str, Callable[[Report], Iterable[str]]] = {"json": json_report.pieces}
+
+
 def render_report(kind: str, report: Report) -> str:
     writer = FORMATS.get(kind)
     if writer is None:
@@ -58,26 +63,27 @@ def write_report(kind: str, results: Report, path: str | os.PathLike[str]) -> Pa
 
     One DrillResult gives a single-drill report; a sequence (a folder run) gives a suite.
     """
-    text = render_report(kind, results)
+    pieces = PIECEWISE[kind](results) if kind in PIECEWISE else (render_report(kind, results),)
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{target}: is a directory; give the {kind} report a file name")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _replace_atomically(target, text.encode("utf-8"))
+        _replace_atomically(target, (piece.encode("utf-8") for piece in pieces))
     except OSError as exc:
         raise UsageError(f"{target}: cannot write the {kind} report: {exc.strerror or exc}") from exc
     return target
 
 
-def _replace_atomically(target: Path, data: bytes) -> None:
+def _replace_atomically(target: Path, chunks: Iterable[bytes]) -> None:
     # O_EXCL: the temporary name is fresh, so no existing file is ever overwritten but the target.
     # Mode 0o666 lets the umask decide, as for any file the user creates.
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -45,6 +45,11 @@ Json = dict[str, Any]
 
 def drill_to_json(result: DrillResult) -> Json:
     """One drill as plain JSON data, keys in a fixed order."""
+    return {**_drill_head(result), "requests": [_request(r) for r in result.requests]}
+
+
+def _drill_head(result: DrillResult) -> Json:
+    """Everything but the requests, which come last (an empty list here)."""
     fired = fired_counts(result)
     return {
         "schema": DRILL_SCHEMA,
@@ -68,13 +73,16 @@ def drill_to_json(result: DrillResult) -> Json:
             "fired": [_fired(f) for f in result.fired],
         },
         "expectations": [_expectation(e) for e in result.expectations],
-        "requests": [_request(r) for r in result.requests],
+        "requests": [],
     }
 
 
 def suite_to_json(results: Sequence[DrillResult]) -> Json:
     """A folder run: every drill's report, and the totals across them."""
-    drills = [drill_to_json(r) for r in results]
+    return {**_suite_head(results), "drills": [drill_to_json(r) for r in results]}
+
+
+def _suite_head(results: Sequence[DrillResult]) -> Json:
     every_request = [record for r in results for record in r.requests]
     return {
         "schema": SUITE_SCHEMA,
@@ -89,23 +97,62 @@ def suite_to_json(results: Sequence[DrillResult]) -> Json:
             "outcomes": _outcomes(every_request),
             "cost_usd": decimal_json(sum((r.total_cost_usd for r in results), Decimal(0))),
         },
-        "drills": drills,
+        "drills": [],
     }
 
 
+def pieces(report: Report) -> Iterator[str]:
+    """The report's text, one request at a time: the bytes of ``json.dumps(..., indent=2)``
+    of the whole document, without ever holding it. A 100,000-request report built whole
+    took more than a gigabyte (every request as dicts, then the encoder's pieces)."""
+    if isinstance(report, DrillResult):
+        yield from _drill_pieces(report, "")
+    else:
+        results = as_results(report)
+        yield from _fill(_suite_head(results), "drills", (_drill_pieces(r, "    ") for r in results), "")
+    yield "\n"
+
+
+def _drill_pieces(result: DrillResult, pad: str) -> Iterator[str]:
+    inner = pad + "    "
+    requests = ((_indent(_json(_request(r)), inner),) for r in result.requests)
+    yield from _fill(_drill_head(result), "requests", requests, pad)
+
+
+def _fill(data: Json, key: str, items: Iterable[Iterable[str]], pad: str) -> Iterator[str]:
+    """``data`` (whose last key is ``key``, an empty list) as indented JSON at ``pad``, with
+    the list filled by ``items``, each already rendered at its own depth."""
+    text = _indent(_json(data), pad)
+    head, marker, tail = text.rpartition(f'"{key}": []')
+    assert marker and not tail.strip(" \n}"), f"'{key}' must be the last key"
+    started = False
+    for item in items:
+        yield f'{head}"{key}": [\n' if not started else ",\n"
+        started = True
+        yield from item
+    yield f"\n{pad}  ]{tail}" if started else text
+
+
+def _indent(text: str, pad: str) -> str:
+    return pad + text.replace("\n", "\n" + pad) if pad else text
+
+
+def _json(data: Json) -> str:
+    # allow_nan=False: a NaN would make invalid JSON; records never hold one, so it is a bug if they do.
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+
+
 def dumps(result: DrillResult) -> str:
-    return _dump(drill_to_json(result))
+    return "".join(pieces(result))
 
 
 def suite_dumps(results: Sequence[DrillResult]) -> str:
-    return _dump(suite_to_json(results))
+    return "".join(pieces(list(results)))
 
 
 def render(report: Report) -> str:
     """The registry's writer: one drill gives a drill report, a folder run a suite report."""
-    if isinstance(report, DrillResult):
-        return dumps(report)
-    return suite_dumps(as_results(report))
+    return "".join(pieces(report))
 
 
 def report_schema() -> Json:
@@ -113,11 +160,6 @@ def report_schema() -> Json:
     text = resources.files("orcli.reports").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
     schema: Json = json.loads(text)
     return schema
-
-
-def _dump(data: Json) -> str:
-    # allow_nan=False: a NaN would make invalid JSON; records never hold one, so it is a bug if they do.
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _float(value: float) -> float:

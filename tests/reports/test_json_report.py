@@ -161,3 +161,21 @@ def test_decimal_cost_is_exact_in_json(drills: Drills) -> None:
     data = drill_to_json(drills.small(first_cost_usd="0.000000000123"))
     assert data["requests"][0]["cost_usd"] == "0.000000000123"
     assert Decimal(data["totals"]["cost_usd"]) == Decimal("0.1000245") + Decimal("0.000000000123")
+
+
+def _whole(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+@pytest.mark.parametrize("requests", ["all", "none"])
+def test_the_report_written_piece_by_piece_is_the_whole_document(drills: Drills, requests: str) -> None:
+    drill = drills.small() if requests == "all" else drills.small(requests=())
+    assert dumps(drill) == _whole(drill_to_json(drill))
+    suite = [drill, drills.storm(), drills.small(requests=())]
+    assert suite_dumps(suite) == _whole(suite_to_json(suite))
+
+
+def test_a_description_quoting_the_requests_key_does_not_confuse_the_writer(drills: Drills) -> None:
+    drill = drills.small(description='the body had "requests": [] in it')
+    assert dumps(drill) == _whole(drill_to_json(drill))
+    assert json.loads(dumps(drill))["scenario"]["description"] == 'the body had "requests": [] in it'
