@@ -271,6 +271,8 @@ def main() -> None:
             first, last = rows[0], rows[-1]
             time_growth = (last["wall_s"] / last["requests"]) / (first["wall_s"] / first["requests"])
             print(f"   time per request, largest / smallest: {time_growth:.2f}x   (linear growth: ~1)")
+            extra_kb = (last["rss_mb"] - first["rss_mb"]) * 1024 / (last["requests"] - first["requests"])
+            print(f"   memory per extra request, smallest to largest: {extra_kb:.2f} KB (the rest is start-up)")
         print(
             f"   with --json at {with_json['requests']:.0f}: {with_json['wall_s']:.2f} s, "
             f"peak RSS {with_json['rss_mb']:.0f} MB (reference)\n"

@@ -1,10 +1,11 @@
 """Server-sent events in, one chat completion out; and the clocks a stream must beat.
 
 :class:`SseAssembler` is fed decoded lines. It skips ``:`` comments (OpenRouter's
-``: OPENROUTER PROCESSING`` keep-alives), joins ``data:`` lines into events, merges
-``chat.completion.chunk`` deltas (content, reasoning, tool calls whose arguments come
-in pieces) into the shape of a non-streamed completion, and remembers the things a
-complete stream must have: a ``finish_reason`` and the final ``data: [DONE]``.
+``: OPENROUTER PROCESSING`` keep-alives), takes each ``data:`` line as one event
+(OpenRouter sends one line per event), merges ``chat.completion.chunk`` deltas
+(content, reasoning, tool calls whose arguments come in pieces) into the shape of a
+non-streamed completion, and remembers the things a complete stream must have: a
+``finish_reason`` and the final ``data: [DONE]``.
 
 :class:`StreamWatch` holds the per-stream limits: time to first token, the longest gap
 between chunks, and the attempt's own deadline. The I/O loops (sync and async) ask it
@@ -84,7 +85,6 @@ class SseAssembler:
         self.got_token = False  # saw a chunk carrying content, reasoning or a tool call
         self.events = 0
         self.failure: Failure | None = None  # an in-band error or a malformed chunk
-        self._data: list[str] = []
         self._meta: dict[str, Any] = {}
         self._meta_missing = ["id", "model", "provider", "created", "system_fingerprint"]
         self._content: list[str] = []
@@ -97,26 +97,23 @@ class SseAssembler:
         self._extra: dict[str, Any] = {}
 
     def feed(self, line: str) -> bool:
-        """Consume one line (without its newline). True when a whole event was handled."""
-        if line.startswith(":"):
-            return False
-        if not line:
-            return self._dispatch()
-        name, _, value = line.partition(":")
-        if name == "data":
-            self._data.append(value[1:] if value.startswith(" ") else value)
-            # OpenRouter sends one data line per event: dispatch at once rather than wait
-            # for the blank line, so a stream cut right after a chunk still counts it.
-            return self._dispatch()
+        """Consume one line (without its newline). True when a whole event was handled.
+
+        OpenRouter sends one ``data:`` line per event, so each is handled at once rather
+        than at the blank line after it: a stream cut right after a chunk still counts it,
+        and nothing is ever pending between lines."""
+        if not line or line[0] == ":":
+            return False  # the blank line closing an event, or a keep-alive comment
+        if line.startswith("data:"):
+            value = line[5:]
+            return self._event(value[1:] if value[:1] == " " else value)
+        if line == "data":
+            return self._event("")
         return False  # event:, id:, retry: carry nothing for chat completions
 
-    def _dispatch(self) -> bool:
-        if not self._data:
-            return False
-        text = "\n".join(self._data)
-        self._data.clear()
+    def _event(self, text: str) -> bool:
         self.events += 1
-        if text.strip() == "[DONE]":
+        if "[DONE]" in text and text.strip() == "[DONE]":
             self.done = True
             return True
         try:
@@ -196,10 +193,6 @@ class SseAssembler:
                 parts.name += function["name"]
             if isinstance(function.get("arguments"), str):
                 parts.arguments.append(function["arguments"])
-
-    def end_of_input(self) -> None:
-        """The body ended: flush an event that had no trailing blank line."""
-        self._dispatch()
 
     @property
     def finish_reason(self) -> str | None:

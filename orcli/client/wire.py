@@ -201,7 +201,6 @@ def stream_outcome(
     A failure the stream itself reported in-band wins: it says more than the cut that followed.
     """
     if failure is None:
-        assembler.end_of_input()
         failure = assembler.outcome()
     elif assembler.failure is not None:
         failure = assembler.failure

@@ -12,7 +12,6 @@ def feed(items: list[bytes]) -> SseAssembler:
     assembler = SseAssembler()
     for line in b"".join(items).decode().split("\n"):
         assembler.feed(line)
-    assembler.end_of_input()
     return assembler
 
 
