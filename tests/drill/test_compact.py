@@ -10,31 +10,14 @@ from pathlib import Path
 from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
 from orcli.drill.compact import Compactor
 
-from .conftest import run, write_scenario
+from .conftest import run, served_attempt, write_scenario
 
 TOOLS_MIX = {"requests": 12, "mix": [{"name": "chat"}, {"name": "tools", "kind": "tools"}]}
 
 
 def attempt(cost: str, hops: tuple[UpstreamHop, ...] = ()) -> Attempt:
-    return Attempt(
-        index=1,
-        model="openai/gpt-4o-mini",
-        served_model="openai/gpt-4o-mini",
-        provider="OpenAI",
-        status=200,
-        error_class=None,
-        detail="ok",
-        started_at=0.0,
-        latency_s=0.5,
-        ttft_s=0.1,
-        prompt_tokens=10,
-        completion_tokens=5,
-        cost_usd=Decimal(cost),
-        wait_before_s=0.0,
-        next_hop=None,
-        upstream_hops=hops,
-        models=("openai/gpt-4o-mini", "anthropic/claude-haiku-4.5"),
-    )
+    models = ("openai/gpt-4o-mini", "anthropic/claude-haiku-4.5")
+    return served_attempt(models[0], "OpenAI", cost_usd=Decimal(cost), upstream_hops=hops, models=models)
 
 
 def answered(cost: str, content: str, hops: tuple[UpstreamHop, ...] = ()) -> ChatResult:

@@ -8,7 +8,6 @@ Retry-After, a truncated or malformed answer handed to the app) are built as rec
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from orcli.catalog import default_catalog
@@ -22,7 +21,7 @@ from orcli.drill.judge import judge
 from orcli.drill.records import DrillResult, ExpectationResult, RequestRecord
 from orcli.policy.model import ErrorClass, Workflow
 
-from .conftest import CHAT_WORKFLOW, Drill, write_policy, write_scenario
+from .conftest import CHAT_WORKFLOW, Drill, served_attempt, write_policy, write_scenario
 from .conftest import run as run_file
 
 MINI = "openai/gpt-4o-mini"
@@ -72,23 +71,7 @@ def test_within_policy_passes_on_a_real_drill(drill: Drill) -> None:
 def answered_by(
     model: str, provider: str, *, finish: str | None = "stop", message: dict[str, Any] | None = None
 ) -> ChatResult:
-    attempt = Attempt(
-        index=1,
-        model=model,
-        served_model=model,
-        provider=provider,
-        status=200,
-        error_class=None,
-        detail="ok",
-        started_at=0.0,
-        latency_s=0.5,
-        ttft_s=0.1,
-        prompt_tokens=10,
-        completion_tokens=5,
-        cost_usd=Decimal("0.00001"),
-        wait_before_s=0.0,
-        next_hop=None,
-    )
+    attempt = served_attempt(model, provider)
     body = {"choices": [{"message": message or {"content": "hi"}, "finish_reason": finish}]}
     return ChatResult(
         ok=True, response=body, error_class=None, error_message=None, attempts=(attempt,), idempotency_key="k"
