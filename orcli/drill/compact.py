@@ -62,7 +62,7 @@ class Compactor:
             upstream_hops=self.share(attempt.upstream_hops),
             models=self.share(attempt.models),
             ignored_providers=self.share(attempt.ignored_providers),
-            next_hop=None if attempt.next_hop is None else self.share(attempt.next_hop),
+            next_hop=self.share(attempt.next_hop),
             detail=self.share(attempt.detail),
         )
 

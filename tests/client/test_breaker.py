@@ -36,3 +36,17 @@ def test_success_resets_the_consecutive_count_and_disabled_never_opens() -> None
     off = Breakers(CircuitBreaker(enabled=False, failure_threshold=1))
     off.failure("m", 0.0)
     assert off.allows("m", 0.0)
+
+
+def test_open_keys_lists_open_and_half_open_breakers_until_a_success_closes_them() -> None:
+    breakers = Breakers(CircuitBreaker(failure_threshold=1, cool_down_s=5))
+    breakers.failure("m@B", 0.0)
+    breakers.failure("m@A", 0.0)
+    breakers.success("other")  # a key that never failed changes nothing
+    assert breakers.open_keys() == ["m@A", "m@B"]
+    assert breakers.state("m@A", 6.0) is BreakerState.HALF_OPEN
+    assert breakers.open_keys() == ["m@A", "m@B"]  # half-open is still not closed
+    breakers.success("m@A")
+    assert breakers.open_keys() == ["m@B"]
+    breakers.failure("m@A", 7.0)  # one failure after closing reopens at threshold 1
+    assert breakers.open_keys() == ["m@A", "m@B"]
