@@ -6,6 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# pytest's own fixture for running a test session inside a test: orcli's pytest plugin is tested with it.
+pytest_plugins = ("pytester",)
+
 _SCRUBBED = (
     "OPENROUTER_API_KEY",
     "HTTP_PROXY",

@@ -14,7 +14,8 @@ for the complete timed reply, and plays it out on its clock:
 ``SimulatorTransport`` takes an :class:`orcli.clock.Clock` (default: a fresh
 ``VirtualClock``, so nothing ever waits on the wall clock). ``AsyncSimulatorTransport``
 uses ``anyio.sleep``/``anyio.current_time``: virtual under trio's
-``MockClock(autojump_threshold=0)``, real under asyncio. Time 0 of the simulator is
+``MockClock(autojump_threshold=0)``, real under asyncio, or an injected
+:class:`AsyncClock` (the pytest fixture's virtual clock). Time 0 of the simulator is
 ``origin_s`` on that clock, or the moment of the first request.
 """
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import httpx
@@ -140,15 +141,35 @@ class _ClockedStream(httpx.SyncByteStream):
             raise _reset_error(self._request, streaming=True)
 
 
+class AsyncClock(Protocol):
+    """Time for the async transport when it is not anyio's: ``now`` and an awaitable ``sleep``."""
+
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class _AnyioClock:
+    def now(self) -> float:
+        return anyio.current_time()
+
+    async def sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
+
+_ANYIO_CLOCK = _AnyioClock()
+
+
 class AsyncSimulatorTransport(httpx.AsyncBaseTransport):
     openrouter_compatible = True  # speaks OpenRouter's routing fields: clients send ``models``
 
-    def __init__(self, sim: Simulator, *, origin_s: float | None = None) -> None:
+    def __init__(self, sim: Simulator, *, origin_s: float | None = None, clock: AsyncClock | None = None) -> None:
         self.sim = sim
         self._origin_s = origin_s
+        self.clock: AsyncClock = clock if clock is not None else _ANYIO_CLOCK
 
     def _now_s(self) -> float:
-        now = anyio.current_time()
+        now = self.clock.now()
         if self._origin_s is None:
             self._origin_s = now
         return now - self._origin_s
@@ -160,19 +181,20 @@ class AsyncSimulatorTransport(httpx.AsyncBaseTransport):
             raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
         read_timeout = _read_timeout(request)
         wait_s, timed_out = _wait_plan(reply.delay_s, read_timeout)
-        await anyio.sleep(wait_s)
+        await self.clock.sleep(wait_s)
         if timed_out:
             raise _timeout_error(request)
         if reply.failure == "reset":
             raise _reset_error(request, streaming=False)
         if reply.chunks is None:
             return _complete(reply, request)
-        return _response(reply, request, _AsyncClockedStream(reply, read_timeout, request))
+        return _response(reply, request, _AsyncClockedStream(reply, self.clock, read_timeout, request))
 
 
 class _AsyncClockedStream(httpx.AsyncByteStream):
-    def __init__(self, reply: Reply, read_timeout_s: float | None, request: httpx.Request) -> None:
+    def __init__(self, reply: Reply, clock: AsyncClock, read_timeout_s: float | None, request: httpx.Request) -> None:
         self._reply = reply
+        self._clock = clock
         self._read_timeout_s = read_timeout_s
         self._request = request
 
@@ -181,7 +203,7 @@ class _AsyncClockedStream(httpx.AsyncByteStream):
         for i, (delay_s, data) in enumerate(self._reply.chunks):
             if i > 0 and delay_s > 0:
                 wait_s, timed_out = _wait_plan(delay_s, self._read_timeout_s)
-                await anyio.sleep(wait_s)
+                await self._clock.sleep(wait_s)
                 if timed_out:
                     raise _timeout_error(self._request)
             yield data

@@ -1,0 +1,49 @@
+"""A small support assistant that calls models through the openai SDK, via OpenRouter.
+
+It asks the primary model and lets OpenRouter fall back to two others (the ``models``
+field); when no model answers, it fails safe with a message support has approved instead
+of an error page. Its tests (``test_support_bot.py``) prove both with orcli's ``orcli_mock``
+fixture: no key, no network, and a 60 s outage costs no wall time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import openai
+
+PRIMARY = "openai/gpt-4o-mini"
+FALLBACKS = ["anthropic/claude-haiku-4.5", "google/gemini-2.5-flash"]
+TIMEOUT_S = 20.0
+FAIL_SAFE_MESSAGE = "Our assistant is unavailable right now. A person from support will reply by email."
+SYSTEM_PROMPT = "You answer questions about our product in three sentences or fewer."
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    model: str | None  # the model that answered; None when the assistant failed safe
+    failed_safe: bool = False
+
+
+def answer(sdk: openai.OpenAI, question: str) -> Answer:
+    """One answer to a customer's question, or the approved fail-safe message."""
+    try:
+        completion = sdk.chat.completions.create(
+            model=PRIMARY,
+            messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}],
+            max_tokens=300,
+            timeout=TIMEOUT_S,
+            extra_body={"models": FALLBACKS},
+        )
+    except (openai.APIStatusError, openai.APIConnectionError):
+        # Every model failed, or the request timed out: never show the customer a stack trace.
+        return Answer(FAIL_SAFE_MESSAGE, None, failed_safe=True)
+    return Answer(completion.choices[0].message.content or "", completion.model)
+
+
+def client(base_url: str, api_key: str, http_client: httpx.Client | None = None) -> openai.OpenAI:
+    """The app's SDK client. ``max_retries=0``: fallbacks are OpenRouter's job, and a retry
+    loop inside the SDK would only make a customer wait longer for the fail-safe answer."""
+    return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, http_client=http_client)
