@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from orcli.errors import BudgetExceeded, ClientConfigError, ClientError, OrcliError
+
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from orcli.client.async_client import AsyncClient
     from orcli.client.sync_client import Client
 
-__all__ = ["AsyncClient", "Client", "__version__"]
+__all__ = [
+    "AsyncClient",
+    "BudgetExceeded",
+    "Client",
+    "ClientConfigError",
+    "ClientError",
+    "OrcliError",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,39 +1,31 @@
-"""The one exception tree of orcli, and the exit codes it maps to.
+"""The one exception tree of orcli's library.
 
-    OrcliError                      exit 3  (internal: a bug, or an unexpected state)
-    ├── UsageError                  exit 2  bad command-line usage or flag value
-    ├── InputError                  exit 2  a file the user wrote is wrong
-    │   └── SourceError                     ... at a known file:line:col and field
-    ├── CheckFailed                 exit 1  a policy lint error or a failed drill expectation
-    │   └── BudgetExceeded                  a call refused before sending: it could break a spending cap
-    └── UpstreamError               exit 3  an upstream call failed in a way the caller must see
-        (the resilient client classifies upstream failures itself; see orcli.client)
+    OrcliError                      something orcli raises on purpose
+    ├── InputError                  input the caller gave cannot be used: a file, an argument's value
+    │   ├── SourceError             ... at a known file:line:col and field
+    │   └── InvalidValue            ... a value (an argument, a flag's text) that is not acceptable
+    ├── CheckFailed                 a check ran and found problems (lint errors, failed expectations)
+    ├── UpstreamError               the upstream (mock or live) cannot be used at all, e.g. unreachable
+    └── ClientError                 the resilient client (``orcli.Client``) refused a call
+        ├── ClientConfigError       ... it cannot be built as asked (a bad base_url, no API key)
+        └── BudgetExceeded          ... a call whose worst-case cost could break a spending cap
 
-Foreign exceptions (YAML, pydantic, httpx, OSError) are translated into this tree
-once, at the edge that met them; the CLI's error boundary (``orcli.cli.app``) is the
-only place that turns an exception into an exit code. No exception here ever carries
-an API key: messages are built from file names, fields and upstream metadata only.
+Exceptions carry no exit codes: they say what went wrong, and the command line's error
+boundary (:mod:`orcli.cli.boundary`) alone maps them to exit codes, by one table.
+Foreign exceptions (YAML, pydantic, httpx, OSError) are translated into this tree once,
+at the edge that met them. No exception here ever carries an API key: messages are built
+from file names, fields and upstream metadata only. (The resilient client classifies
+upstream failures itself and reports them in its attempt ledger; see :mod:`orcli.client`.)
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import IntEnum
 from pathlib import Path
-
-
-class ExitCode(IntEnum):
-    OK = 0
-    CHECK_FAILED = 1
-    BAD_INPUT = 2
-    INTERNAL = 3
-    INTERRUPTED = 130
 
 
 class OrcliError(Exception):
     """Base of every error orcli raises on purpose."""
-
-    exit_code: ExitCode = ExitCode.INTERNAL
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -43,16 +35,8 @@ class OrcliError(Exception):
         return self.message
 
 
-class UsageError(OrcliError):
-    """A command-line flag or argument is wrong."""
-
-    exit_code = ExitCode.BAD_INPUT
-
-
 class InputError(OrcliError):
-    """A file the user supplied cannot be used (missing, unreadable, invalid)."""
-
-    exit_code = ExitCode.BAD_INPUT
+    """Input the caller supplied cannot be used (a missing, unreadable or invalid file, a bad value)."""
 
 
 class SourceError(InputError):
@@ -78,19 +62,34 @@ class SourceError(InputError):
         super().__init__(f"{where}: {field}: {problem}" if field else f"{where}: {problem}")
 
 
+class InvalidValue(InputError):
+    """A value the caller gave (an argument, the text of an option) is not acceptable.
+
+    The message names the value the way the caller wrote it, e.g. ``--ttl: ...``.
+    """
+
+
 class CheckFailed(OrcliError):
     """A check ran and found problems (lint errors, failed expectations)."""
 
-    exit_code = ExitCode.CHECK_FAILED
-
 
 class UpstreamError(OrcliError):
-    """An upstream (mock or live) could not be used at all, e.g. unreachable."""
-
-    exit_code = ExitCode.INTERNAL
+    """An upstream (mock or live) could not be used at all, e.g. unreachable or unreadable."""
 
 
-class BudgetExceeded(CheckFailed):
+class ClientError(OrcliError):
+    """Base of what the resilient client (``orcli.Client``, ``orcli.AsyncClient``) raises.
+
+    Upstream failures are not raised: the client classifies them, falls back, and reports
+    them in the returned result's attempt ledger.
+    """
+
+
+class ClientConfigError(ClientError):
+    """The client cannot be built as asked: a base URL that is not http(s), no API key."""
+
+
+class BudgetExceeded(ClientError):
     """The client refused to send a request whose worst-case cost would break a cap.
 
     ``scope`` is ``"request"`` (the workflow's per-request cap) or ``"client"`` (the cap

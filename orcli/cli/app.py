@@ -11,10 +11,11 @@ from typing import Annotated
 
 import typer
 
-from orcli.cli.boundary import guarded
+from orcli.cli.boundary import Boundary, ExitCode
 
 app = typer.Typer(
     name="orcli",
+    cls=Boundary,  # every command runs inside the one error boundary
     help="Workflow routing policy as code for OpenRouter apps, tested by chaos drills.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # a local may hold an API key
@@ -52,25 +53,21 @@ WorkflowOpt = Annotated[
 
 
 @app.command()
-@guarded
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Policy files or folders of them.")],
     catalog: CatalogOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too (exit 1).")] = False,
     output_format: Annotated[str, typer.Option("--format", help="text, json or github (annotations).")] = "text",
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Check policies against the schema and the catalog, with the route overrides in force.
     Exit 0 clean, 1 lint errors, 2 unreadable input."""
     from orcli.cli import validate_cmd
 
-    code = validate_cmd.run(paths, catalog, strict, output_format, overrides)
-    if code:
-        raise typer.Exit(int(code))
+    return validate_cmd.run(paths, catalog, strict, output_format, overrides)
 
 
 @app.command()
-@guarded
 def compile(
     policy: Annotated[Path, typer.Argument(help="Policy file.")],
     workflow: WorkflowOpt = None,
@@ -78,49 +75,50 @@ def compile(
         str, typer.Option(help="Model fallback via 'openrouter' (models field) or 'client' (app-side chain).")
     ] = "openrouter",
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Print the exact OpenRouter request fragment and the client-side settings, as JSON."""
     from orcli.cli import policy_cmds
 
     policy_cmds.compile_cmd(policy, workflow, mode, overrides)
+    return ExitCode.OK
 
 
 @app.command()
-@guarded
 def explain(
     policy: Annotated[Path, typer.Argument(help="Policy file.")],
     workflow: WorkflowOpt = None,
     catalog: CatalogOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Show every endpoint of each model in the chain: eligible in try order, or excluded and why."""
     from orcli.cli import policy_cmds
 
     policy_cmds.explain_cmd(policy, workflow, catalog, as_json, overrides)
+    return ExitCode.OK
 
 
 @app.command()
-@guarded
 def schema(
     kind: Annotated[str, typer.Argument(help="Which schema: policy or scenario.")] = "policy",
-) -> None:
+) -> int:
     """Print the JSON Schema of a file kind, for editors."""
     from orcli.cli import policy_cmds
 
     policy_cmds.schema_cmd(kind)
+    return ExitCode.OK
 
 
 @catalog_app.command("show")
-@guarded
 def catalog_show(
     model: Annotated[str | None, typer.Argument(help="A model id to list its endpoints.")] = None,
     catalog: CatalogOpt = None,
-) -> None:
+) -> int:
     """List the catalog's models, or one model's endpoints."""
     from orcli.cli import catalog_cmds
 
     catalog_cmds.show(model, catalog)
+    return ExitCode.OK
 
 
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required; goes to the audit log).")]
@@ -141,7 +139,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 
 
 @route_app.command("disable")
-@guarded
 def route_disable(
     reason: ReasonOpt,
     provider: ProviderOpt = None,
@@ -153,16 +150,16 @@ def route_disable(
     catalog: CatalogOpt = None,
     force: ForceOpt = False,
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Disable a provider or a model, everywhere or in one workflow."""
     from orcli.cli import route_cmds
 
     target = route_cmds.Target.disable(provider, model, workflow, reason, ttl, until)
     route_cmds.add_cmd(target, overrides, policy, catalog, force)
+    return ExitCode.OK
 
 
 @route_app.command("force")
-@guarded
 def route_force(
     workflow: ForcedWorkflowOpt,
     model: ForcedModelOpt,
@@ -174,51 +171,51 @@ def route_force(
     catalog: CatalogOpt = None,
     force: ForceOpt = False,
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Pin a workflow to one model (and optionally one provider), with no fallbacks, until it expires."""
     from orcli.cli import route_cmds
 
     target = route_cmds.Target.force(workflow, model, provider, reason, ttl, until)
     route_cmds.add_cmd(target, overrides, policy, catalog, force)
+    return ExitCode.OK
 
 
 @route_app.command("enable")
-@guarded
 def route_enable(
     override_id: Annotated[str, typer.Argument(metavar="ID", help="The override id, as 'orcli route list' shows.")],
     reason: NoteOpt = None,
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Remove one override: the route it disabled or forced is back to the policy."""
     from orcli.cli import route_cmds
 
     route_cmds.enable_cmd(override_id, overrides, reason)
+    return ExitCode.OK
 
 
 @route_app.command("list")
-@guarded
-def route_list(as_json: JsonOpt = False, overrides: OverridesOpt = None) -> None:
+def route_list(as_json: JsonOpt = False, overrides: OverridesOpt = None) -> int:
     """List overrides: active ones with their time left, expired ones marked."""
     from orcli.cli import route_cmds
 
     route_cmds.list_cmd(overrides, as_json)
+    return ExitCode.OK
 
 
 @route_app.command("clear")
-@guarded
 def route_clear(
     expired: Annotated[bool, typer.Option("--expired", help="Remove only the expired overrides.")] = False,
     reason: NoteOpt = None,
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Remove every override (or, with --expired, only the expired ones)."""
     from orcli.cli import route_cmds
 
     route_cmds.clear_cmd(overrides, expired, reason)
+    return ExitCode.OK
 
 
 @preview_app.command("disable")
-@guarded
 def preview_disable(
     provider: ProviderOpt = None,
     model: ModelOpt = None,
@@ -230,16 +227,16 @@ def preview_disable(
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Preview disabling a provider or a model."""
     from orcli.cli import route_cmds
 
     target = route_cmds.Target.disable(provider, model, workflow, reason, ttl, until)
     route_cmds.preview_cmd(target, overrides, policy, catalog, as_json)
+    return ExitCode.OK
 
 
 @preview_app.command("force")
-@guarded
 def preview_force(
     workflow: ForcedWorkflowOpt,
     model: ForcedModelOpt,
@@ -251,7 +248,7 @@ def preview_force(
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
     overrides: OverridesOpt = None,
-) -> None:
+) -> int:
     """Preview pinning a workflow to one model (and optionally one provider)."""
     from orcli.cli import route_cmds
 
@@ -259,10 +256,10 @@ def preview_force(
         ttl = "1h"  # the expiry changes nothing in the preview; force overrides just need one
     target = route_cmds.Target.force(workflow, model, provider, reason, ttl, until)
     route_cmds.preview_cmd(target, overrides, policy, catalog, as_json)
+    return ExitCode.OK
 
 
 @mock_app.command("serve")
-@guarded
 def mock_serve(
     host: Annotated[str, typer.Option(help="Interface to bind (loopback unless --allow-remote).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0 = any free port).")] = 8787,
@@ -273,11 +270,12 @@ def mock_serve(
         float, typer.Option(min=0.0, help="Multiply every simulated delay (0 = answer at once).")
     ] = 1.0,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback --host.")] = False,
-) -> None:
+) -> int:
     """Serve the OpenRouter API (chat completions, models, generation, key) with injectable faults."""
     from orcli.cli import mock_cmds
 
     mock_cmds.serve_cmd(host, port, catalog, faults, seed, time_scale, allow_remote)
+    return ExitCode.OK
 
 
 BaseUrlOpt = Annotated[
@@ -292,7 +290,6 @@ DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"  # orcli.client.wire's, withou
 
 
 @app.command()
-@guarded
 def drill(
     paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
     seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
@@ -344,7 +341,7 @@ def drill(
     app_url: Annotated[
         str | None, typer.Option("--app-url", envvar="ORCLI_APP_URL", help="Live: HTTP-Referer for attribution.")
     ] = None,
-) -> None:
+) -> int:
     """Run chaos drills: scripted traffic and faults against the mock upstream (or, with --target live
     --yes-live, the real API under hard caps); exit 1 if an expectation fails or a safeguard aborts."""
     from orcli.cli.drill_cmd import LiveFlags, drill_cmd
@@ -375,10 +372,10 @@ def drill(
             app_url=app_url,
         ),
     )
+    return ExitCode.OK
 
 
 @app.command()
-@guarded
 def diff(
     paths: Annotated[
         list[Path] | None,
@@ -398,11 +395,11 @@ def diff(
         Path | None,
         typer.Option("--summary", help="Also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)."),
     ] = None,
-) -> None:
+) -> int:
     """What a policy change does: requests, endpoints, cost, chains and drill verdicts. Exit 1 on a regression."""
     from orcli.cli.diff_cmd import diff_cmd
 
-    code = diff_cmd(
+    return diff_cmd(
         paths or [],
         base=base,
         scenarios=scenarios,
@@ -411,25 +408,22 @@ def diff(
         output_format=output_format,
         summary_path=summary,
     )
-    if code:
-        raise typer.Exit(int(code))
 
 
 @app.command()
-@guarded
 def init(
     folder: Annotated[Path, typer.Argument(help="Project folder (default: here).")] = Path("."),
-) -> None:
+) -> int:
     """Scaffold policies/ and scenarios/: one policy and two drills that pass as written. Never overwrites."""
     from orcli.scaffold import init_project
 
     for path in init_project(folder):
         print(f"wrote {path}")
     print(f"next: orcli validate {folder / 'policies'} && orcli drill {folder / 'scenarios'}")
+    return ExitCode.OK
 
 
 @catalog_app.command("pull")
-@guarded
 def catalog_pull(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the catalog here (default: standard output).")
@@ -441,25 +435,23 @@ def catalog_pull(
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many models (after --model).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")] = False,
-) -> None:
+) -> int:
     """Build a catalog from the live API (/models and each model's /endpoints); usable with --catalog."""
     from orcli.cli import live_cmds
 
     live_cmds.pull_cmd(output, base_url, model or [], limit, force)
+    return ExitCode.OK
 
 
 @app.command()
-@guarded
 def doctor(
     base_url: BaseUrlOpt = DEFAULT_BASE_URL,
     catalog: CatalogOpt = None,
-) -> None:
+) -> int:
     """Check the live setup: API key present and valid (credit, usage), base URL reachable, catalog age."""
     from orcli.cli import live_cmds
 
-    code = live_cmds.doctor_cmd(base_url, catalog)
-    if code:
-        raise typer.Exit(code)
+    return live_cmds.doctor_cmd(base_url, catalog)
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ import tempfile
 from pathlib import Path
 
 from orcli.catalog.load import load_catalog
+from orcli.cli.boundary import ExitCode, UsageError
 from orcli.diff.git import open_repo
 from orcli.diff.render import RENDERERS, render_markdown
 from orcli.diff.report import build_report
 from orcli.diff.sources import PolicySide, empty_side, side_from_git, side_from_path
-from orcli.errors import ExitCode, InputError, UsageError
+from orcli.errors import InputError
 
 DEFAULT_POLICIES = Path("policies")
 DEFAULT_SCENARIOS = Path("scenarios")
@@ -39,7 +40,7 @@ def diff_cmd(
     sys.stdout.write(renderer(report))
     if summary_path is not None:
         _append(summary_path, render_markdown(report))
-    return report.exit_code
+    return ExitCode.CHECK_FAILED if report.regressed else ExitCode.OK
 
 
 def _sides(paths: list[Path], base: str | None, scratch: Path) -> tuple[PolicySide, PolicySide]:

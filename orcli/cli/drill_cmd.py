@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from orcli.catalog.load import load_catalog
+from orcli.cli.boundary import UsageError
 from orcli.cli.output import stdout_console
 from orcli.drill.records import DrillResult
 from orcli.drill.runner import DrillInputs, prepare, run_drill
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
-from orcli.errors import CheckFailed, UsageError
+from orcli.errors import CheckFailed
 from orcli.reports import write_report
 from orcli.reports.terminal import render_drill, render_summary
 

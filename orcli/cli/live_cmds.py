@@ -13,9 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from orcli.catalog.load import load_catalog
+from orcli.cli.boundary import UsageError
 from orcli.cli.drill_cmd import checked_base_url
 from orcli.cli.output import stdout_console
-from orcli.errors import InputError, UsageError
+from orcli.errors import InputError
 
 _MARKS = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "bold red")}
 

@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from orcli.catalog.load import load_catalog
+from orcli.cli.boundary import UsageError
 from orcli.cli.output import print_json, stdout_console
-from orcli.errors import UsageError
 from orcli.overrides.store import load_overrides, overrides_path
 from orcli.policy.explain import Explanation, explain_workflow
 from orcli.policy.load import LoadedPolicy, load_policy

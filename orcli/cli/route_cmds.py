@@ -15,8 +15,8 @@ from rich.table import Table
 
 from orcli.catalog.load import load_catalog
 from orcli.catalog.model import Catalog
+from orcli.cli.boundary import UsageError
 from orcli.cli.output import print_json, stdout_console
-from orcli.errors import UsageError
 from orcli.overrides.impact import Impact, PolicyWorkflow, assess, policy_workflows, unknown_targets
 from orcli.overrides.model import Override, OverrideAction, new_override
 from orcli.overrides.store import OverrideStore, current_actor, load_overrides, overrides_path

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from orcli.catalog.load import load_catalog
-from orcli.errors import ExitCode, UsageError
+from orcli.cli.boundary import ExitCode, UsageError
 from orcli.overrides.store import load_overrides
 from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.validate import ValidationReport, validate_paths
@@ -86,4 +86,7 @@ def run(
     overrides = load_overrides(store_path(overrides_path)).overrides
     report = validate_paths(paths, catalog, overrides=overrides)
     renderer(report, sys.stdout, sys.stderr)
-    return report.exit_code(strict=strict)
+    # The worst outcome decides: bad input, then failed checks.
+    if report.load_failures:
+        return ExitCode.BAD_INPUT
+    return ExitCode.CHECK_FAILED if report.failed(strict=strict) else ExitCode.OK

@@ -14,7 +14,7 @@ from orcli.catalog.model import Catalog
 from orcli.diff.compare import WorkflowDiff, compare
 from orcli.diff.drills import ExpectationChange, ScenarioComparison, compare_scenarios
 from orcli.diff.sources import PolicySide
-from orcli.errors import ExitCode, InputError
+from orcli.errors import InputError
 from orcli.policy.lint import Finding, lint_policy
 
 
@@ -47,8 +47,9 @@ class DiffReport:
         return tuple(w for w in self.workflows if w.status != "unchanged")
 
     @property
-    def exit_code(self) -> ExitCode:
-        return ExitCode.CHECK_FAILED if self.blames else ExitCode.OK
+    def regressed(self) -> bool:
+        """Whether the change adds a lint error or turns a passing drill red."""
+        return bool(self.blames)
 
 
 def _finding_key(f: Finding) -> tuple[str, str]:

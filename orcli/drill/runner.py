@@ -29,7 +29,7 @@ from orcli.drill.judge import judge
 from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
-from orcli.errors import BudgetExceeded, InputError, UsageError
+from orcli.errors import BudgetExceeded, InputError, InvalidValue
 from orcli.overrides.store import load_overrides
 from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.load import load_policy
@@ -148,7 +148,7 @@ def run_drill(
     """
     if inputs.loaded.scenario.target == "live":
         if live is None:
-            raise UsageError(f"{inputs.loaded.path}: a live drill needs an API key and explicit consent (--yes-live)")
+            raise InvalidValue(f"{inputs.loaded.path}: a live drill needs an API key and explicit consent (--yes-live)")
         from orcli.drill.live import run_live
 
         return run_live(inputs, live)

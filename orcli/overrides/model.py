@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
 from orcli.catalog.model import ModelId
-from orcli.errors import UsageError
+from orcli.errors import InvalidValue
 from orcli.overrides.timefmt import iso_utc
 from orcli.policy.model import Frozen, ProviderSlug, WorkflowName
 
@@ -147,7 +147,7 @@ def new_override(
     try:
         return Override.model_validate({"id": override_id(fields), **fields})
     except ValidationError as exc:
-        raise UsageError(_flag_message(exc)) from None
+        raise InvalidValue(_flag_message(exc)) from None
 
 
 _FLAGS = {"expires_at": "--ttl/--until", "created_by": "actor (ORCLI_ACTOR, USER or LOGNAME)"}

@@ -26,7 +26,7 @@ from typing import Literal
 
 import yaml
 
-from orcli.errors import InputError, UsageError
+from orcli.errors import InputError, InvalidValue
 from orcli.overrides.model import Override, OverridesFile, unique_id
 from orcli.overrides.timefmt import iso_utc
 from orcli.sourcefile import load_document, parse_model
@@ -120,7 +120,7 @@ class OverrideStore:
             found = current.find(override_id)
             if found is None:
                 known = ", ".join(o.id for o in current.overrides) or "none"
-                raise UsageError(f"{self.path}: no override '{override_id}' (ids in the file: {known})")
+                raise InvalidValue(f"{self.path}: no override '{override_id}' (ids in the file: {known})")
             kept = tuple(o for o in current.overrides if o.id != override_id)
             self._write(OverridesFile(overrides=kept))
             self._audit("enable", [found], now, why=why)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from orcli.errors import UsageError
+from orcli.errors import InvalidValue
 
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TTL = re.compile(r"(?:\d+[smhd])+")
@@ -16,10 +16,10 @@ def parse_ttl(text: str) -> timedelta:
     """``90s``, ``15m``, ``2h``, ``1d`` or combinations such as ``1h30m``."""
     cleaned = text.strip().lower()
     if not _TTL.fullmatch(cleaned):
-        raise UsageError(f"--ttl: expected a duration such as 90s, 15m, 2h or 1d, got '{text}'")
+        raise InvalidValue(f"--ttl: expected a duration such as 90s, 15m, 2h or 1d, got '{text}'")
     seconds = sum(int(n) * _UNIT_S[unit] for n, unit in _PART.findall(cleaned))
     if seconds <= 0:
-        raise UsageError(f"--ttl: must be longer than zero, got '{text}'")
+        raise InvalidValue(f"--ttl: must be longer than zero, got '{text}'")
     return timedelta(seconds=seconds)
 
 
@@ -28,23 +28,23 @@ def parse_until(text: str, now: datetime) -> datetime:
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--until: expected an ISO 8601 time such as 2030-01-31T18:00:00Z, got '{text}'") from None
+        raise InvalidValue(f"--until: expected an ISO 8601 time such as 2030-01-31T18:00:00Z, got '{text}'") from None
     if when.tzinfo is None:
-        raise UsageError(f"--until: '{text}' has no time zone; add one, e.g. 'Z' for UTC or '+02:00'")
+        raise InvalidValue(f"--until: '{text}' has no time zone; add one, e.g. 'Z' for UTC or '+02:00'")
     if when <= now:
-        raise UsageError(f"--until: {iso_utc(when)} is not in the future")
+        raise InvalidValue(f"--until: {iso_utc(when)} is not in the future")
     return when.astimezone(UTC)
 
 
 def expiry(ttl: str | None, until: str | None, now: datetime, *, required: bool) -> datetime | None:
     if ttl is not None and until is not None:
-        raise UsageError("--ttl and --until: give one or the other, not both")
+        raise InvalidValue("--ttl and --until: give one or the other, not both")
     if ttl is not None:
         return now + parse_ttl(ttl)
     if until is not None:
         return parse_until(until, now)
     if required:
-        raise UsageError("--ttl or --until is required: a forced route must expire")
+        raise InvalidValue("--ttl or --until is required: a forced route must expire")
     return None
 
 

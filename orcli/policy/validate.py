@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from orcli.catalog.model import Catalog
-from orcli.errors import ExitCode, InputError, SourceError
+from orcli.errors import InputError, SourceError
 from orcli.overrides.impact import policy_workflows, stranded_workflows
 from orcli.overrides.model import Override
 from orcli.policy.lint import Finding, lint_policy
@@ -66,13 +66,9 @@ class ValidationReport:
     def warnings(self) -> int:
         return sum(f.severity == "warning" for f in self.findings)
 
-    def exit_code(self, *, strict: bool) -> ExitCode:
-        """The worst outcome: bad input, then failed checks (warnings count under ``strict``)."""
-        if self.load_failures:
-            return ExitCode.BAD_INPUT
-        if self.errors or (strict and self.warnings):
-            return ExitCode.CHECK_FAILED
-        return ExitCode.OK
+    def failed(self, *, strict: bool) -> bool:
+        """Whether the checks found an error (or, under ``strict``, a warning)."""
+        return bool(self.errors or (strict and self.warnings))
 
 
 def _expand(paths: Iterable[str | Path], report: ValidationReport) -> list[Path]:

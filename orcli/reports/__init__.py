@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from orcli.drill.records import DrillResult
-from orcli.errors import UsageError
+from orcli.errors import InvalidValue
 from orcli.reports import html, json_report, junit, markdown
 from orcli.reports.common import Report, as_results
 from orcli.reports.terminal import render_drill, render_summary
@@ -54,7 +54,7 @@ PIECEWISE: dict[str, Callable[[Report], Iterable[str]]] = {"json": json_report.p
 def render_report(kind: str, report: Report) -> str:
     writer = FORMATS.get(kind)
     if writer is None:
-        raise UsageError(f"unknown report format '{kind}' (known: {', '.join(sorted(FORMATS))})")
+        raise InvalidValue(f"unknown report format '{kind}' (known: {', '.join(sorted(FORMATS))})")
     return writer(report)
 
 
@@ -66,12 +66,12 @@ def write_report(kind: str, results: Report, path: str | os.PathLike[str]) -> Pa
     pieces = PIECEWISE[kind](results) if kind in PIECEWISE else (render_report(kind, results),)
     target = Path(path)
     if target.is_dir():
-        raise UsageError(f"{target}: is a directory; give the {kind} report a file name")
+        raise InvalidValue(f"{target}: is a directory; give the {kind} report a file name")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         _replace_atomically(target, (piece.encode("utf-8") for piece in pieces))
     except OSError as exc:
-        raise UsageError(f"{target}: cannot write the {kind} report: {exc.strerror or exc}") from exc
+        raise InvalidValue(f"{target}: cannot write the {kind} report: {exc.strerror or exc}") from exc
     return target
 
 

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from orcli.errors import UsageError
+from orcli.errors import InvalidValue
 from orcli.upstream.records import Reply
 from orcli.upstream.simulator import METADATA_HEADERS, Simulator, WireRequest, error_reply, has_bearer, wants_metadata
 from orcli.upstream.wire import ApiError
@@ -162,13 +162,13 @@ def create_app(sim: Simulator, *, time_scale: float = 1.0) -> Starlette:
 
 
 def bind(host: str, port: int, *, allow_remote: bool = False) -> socket.socket:
-    """A listening socket, or a ``UsageError`` naming the problem."""
+    """A listening socket, or a ``InvalidValue`` naming the problem."""
     if not allow_remote and not is_loopback(host):
-        raise UsageError(f"--host {host}: not a loopback address; pass --allow-remote to serve other machines")
+        raise InvalidValue(f"--host {host}: not a loopback address; pass --allow-remote to serve other machines")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UsageError(f"--host {host}: cannot resolve ({exc.strerror})") from None
+        raise InvalidValue(f"--host {host}: cannot resolve ({exc.strerror})") from None
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -176,7 +176,7 @@ def bind(host: str, port: int, *, allow_remote: bool = False) -> socket.socket:
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+        raise InvalidValue(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

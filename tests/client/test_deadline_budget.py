@@ -8,7 +8,7 @@ import pytest
 
 from orcli.catalog import default_catalog
 from orcli.clock import VirtualClock
-from orcli.errors import BudgetExceeded, ExitCode
+from orcli.errors import BudgetExceeded, CheckFailed, ClientError
 from orcli.policy.model import ErrorClass
 
 from .fakes import FakeOpenRouter, Reply, completion, fail, ok
@@ -62,7 +62,7 @@ def test_request_whose_worst_case_breaks_the_per_request_cap_is_refused_unsent()
     assert fake.bodies == []
     error = info.value
     assert error.scope == "request" and error.cap_usd == Decimal("0.005")
-    assert error.exit_code is ExitCode.CHECK_FAILED
+    assert isinstance(error, ClientError) and not isinstance(error, CheckFailed)  # a refusal, not a failed check
     assert str(error).startswith("budget: workflow 'support' attempt 1 could cost up to $0.00")
     assert str(error).endswith("exceeds the per-request cap of $0.005. Nothing was sent.")
     # With a small max_tokens the same request fits.

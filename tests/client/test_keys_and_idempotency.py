@@ -12,7 +12,7 @@ import pytest
 from orcli.client.keys import ApiKey, redact
 from orcli.client.sync_client import Client
 from orcli.clock import VirtualClock
-from orcli.errors import UsageError
+from orcli.errors import ClientConfigError
 from orcli.policy.model import ErrorClass
 
 from .fakes import FakeOpenRouter, Reply, completion, fail, ok, tool_call
@@ -47,7 +47,7 @@ def test_canary_key_is_sent_but_appears_in_no_record_repr_error_or_log(
         outputs += [a.detail for a in record.attempts] + list(record.alerts)
     try:
         Client(wf, api_key=CANARY_KEY, base_url="not a url")
-    except UsageError as exc:
+    except ClientConfigError as exc:
         outputs.append(str(exc))
     joined = "\n".join(outputs)
     assert CANARY_KEY not in joined
@@ -65,7 +65,7 @@ def test_api_key_wrapper_masks_itself() -> None:
 
 
 def test_missing_key_for_openrouter_is_a_clear_usage_error() -> None:
-    with pytest.raises(UsageError, match="no OpenRouter API key: set OPENROUTER_API_KEY or pass api_key="):
+    with pytest.raises(ClientConfigError, match="no OpenRouter API key: set OPENROUTER_API_KEY or pass api_key="):
         Client(workflow())
 
 

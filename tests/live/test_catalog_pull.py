@@ -124,7 +124,7 @@ def test_partial_failure_writes_nothing(tmp_path: Path, api: respx.MockRouter) -
     mock_api(api, broken="anthropic/claude-haiku-4.5")
     out = tmp_path / "catalog.json"
     result = runner.invoke(app, ["catalog", "pull", "-o", str(out)])
-    assert result.exit_code == 3
+    assert result.exit_code == 4  # upstream unusable
     assert result.stderr == (
         "catalog pull: 1 of 3 models could not be read: anthropic/claude-haiku-4.5 (HTTP 404: Model not found); "
         "nothing was written\n"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orcli.errors import UsageError
+from orcli.errors import InvalidValue
 from orcli.overrides import OverrideAction, new_override
 from orcli.overrides.model import unique_id
 from orcli.overrides.timefmt import human_duration, iso_utc, parse_ttl, parse_until
@@ -24,18 +24,18 @@ def test_parse_ttl(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "2", "h", "-1h", "1.5h", "2 hours", "0s", "1w"])
 def test_parse_ttl_rejects(text: str) -> None:
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(InvalidValue) as info:
         parse_ttl(text)
     assert info.value.message.startswith("--ttl: ")
 
 
 def test_parse_until_needs_a_zone_and_the_future() -> None:
     assert parse_until("2030-01-01T14:00:00+02:00", T0 - timedelta(hours=1)) == T0
-    with pytest.raises(UsageError, match="has no time zone"):
+    with pytest.raises(InvalidValue, match="has no time zone"):
         parse_until("2030-01-01T14:00:00", T0)
-    with pytest.raises(UsageError, match=r"2030-01-01T12:00:00Z is not in the future"):
+    with pytest.raises(InvalidValue, match=r"2030-01-01T12:00:00Z is not in the future"):
         parse_until("2030-01-01T12:00:00Z", T0)
-    with pytest.raises(UsageError, match="expected an ISO 8601 time"):
+    with pytest.raises(InvalidValue, match="expected an ISO 8601 time"):
         parse_until("tomorrow", T0)
 
 
@@ -77,6 +77,6 @@ def test_ids_are_stable_and_short() -> None:
 )
 def test_invalid_overrides_name_the_flag(fields: dict[str, object], message: str) -> None:
     args: dict[str, object] = {"reason": "why", "created_at": T0, "created_by": "a", **fields}
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(InvalidValue) as info:
         new_override(**args)  # type: ignore[arg-type]
     assert info.value.message.startswith(message)

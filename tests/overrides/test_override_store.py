@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from orcli.errors import InputError, SourceError, UsageError
+from orcli.errors import InputError, InvalidValue, SourceError
 from orcli.overrides import (
     Override,
     OverrideAction,
@@ -81,7 +81,7 @@ def test_add_enable_clear_and_the_audit_log(tmp_path: Path) -> None:
 
     assert store.enable(groq.id, now=T0 + timedelta(minutes=5), why="recovered") == groq
     assert store.read().overrides == (together,)
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(InvalidValue) as info:
         store.enable(groq.id, now=T0)
     assert info.value.message == f"{path}: no override '{groq.id}' (ids in the file: {together.id})"
 
@@ -187,9 +187,9 @@ def test_a_refused_check_writes_nothing(tmp_path: Path) -> None:
 
     def refuse(existing: tuple[Override, ...], candidate: Override) -> None:
         seen.append((existing, candidate))
-        raise UsageError("refused")
+        raise InvalidValue("refused")
 
-    with pytest.raises(UsageError):
+    with pytest.raises(InvalidValue):
         store.add(disable("together"), now=T0, check=refuse)
     assert seen[0][0] == (first,) and seen[0][1].provider == "together"
     assert store.read().overrides == (first,)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orcli.errors import UsageError
+from orcli.errors import InvalidValue
 from orcli.reports import FORMATS, render_report, write_report
 from orcli.reports.html import to_html
 from orcli.reports.json_report import dumps
@@ -62,16 +62,16 @@ def test_creates_missing_folders(drills: Drills, tmp_path: Path) -> None:
 
 
 def test_unknown_format_is_a_usage_error(drills: Drills, tmp_path: Path) -> None:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(InvalidValue) as caught:
         write_report("pdf", drills.small(), tmp_path / "x.pdf")
     assert str(caught.value) == "unknown report format 'pdf' (known: html, json, junit, markdown, text)"
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(UsageError):
+    with pytest.raises(InvalidValue):
         render_report("yaml", drills.small())
 
 
 def test_a_directory_is_not_overwritten(drills: Drills, tmp_path: Path) -> None:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(InvalidValue) as caught:
         write_report("json", drills.small(), tmp_path)
     assert str(caught.value) == f"{tmp_path}: is a directory; give the json report a file name"
 
@@ -79,7 +79,7 @@ def test_a_directory_is_not_overwritten(drills: Drills, tmp_path: Path) -> None:
 def test_a_file_in_place_of_a_folder_is_a_usage_error(drills: Drills, tmp_path: Path) -> None:
     blocker = tmp_path / "reports"
     blocker.write_text("not a folder", encoding="utf-8")
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(InvalidValue) as caught:
         write_report("json", drills.small(), blocker / "drill.json")
     assert str(caught.value).startswith(f"{blocker / 'drill.json'}: cannot write the json report: ")
     assert blocker.read_text(encoding="utf-8") == "not a folder"
@@ -91,7 +91,7 @@ def test_unwritable_folder_is_a_usage_error_and_leaves_nothing(drills: Drills, t
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        with pytest.raises(UsageError) as caught:
+        with pytest.raises(InvalidValue) as caught:
             write_report("json", drills.small(), locked / "drill.json")
         assert str(caught.value).startswith(f"{locked / 'drill.json'}: cannot write the json report: ")
         assert list(locked.iterdir()) == []
