@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from orcli.sourcefile import described
+from orcli.ids import ModelId, ModelIdField, ProviderSlug, ProviderTagField, base_model
 
 QUANTIZATIONS = (
     "int4",
@@ -35,24 +35,6 @@ Quantization = Literal[
     "int4", "int8", "fp4", "mxfp4", "nvfp4", "fp6", "fp8", "mxfp8", "fp16", "bf16", "fp32", "unknown"
 ]
 Tier = Literal["standard", "priority", "flex"]
-
-ModelId = Annotated[
-    str,
-    Field(
-        pattern=described(
-            r"^[a-z0-9][a-z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._:-]*$",
-            "a model id 'author/slug', author in lowercase, e.g. 'openai/gpt-4o'",
-        )
-    ),
-]
-ProviderTag = Annotated[
-    str,
-    Field(
-        pattern=described(
-            r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$", "a lowercase provider slug, e.g. 'deepinfra/turbo'"
-        )
-    ),
-]
 
 
 MAX_TOKEN_PRICE_USD = Decimal(1)  # per token: a million dollars per million tokens
@@ -107,7 +89,7 @@ class DataPolicy(Frozen):
 
 class Endpoint(Frozen):
     provider_name: str = Field(min_length=1)  # display name, as responses show it
-    tag: ProviderTag  # routing slug, as requests name it: "deepinfra" or "deepinfra/turbo"
+    tag: ProviderTagField  # routing slug, as requests name it: "deepinfra" or "deepinfra/turbo"
     context_length: int = Field(gt=0)
     max_completion_tokens: int = Field(gt=0)
     pricing: Pricing
@@ -123,7 +105,7 @@ class Endpoint(Frozen):
     @property
     def provider_slug(self) -> str:
         """The base slug: ``deepinfra/turbo`` -> ``deepinfra``."""
-        return self.tag.split("/", 1)[0]
+        return ProviderSlug.parse(self.tag).base
 
     def matches(self, slug: str) -> bool:
         """OpenRouter's slug matching: a base slug matches every endpoint of the provider
@@ -140,7 +122,7 @@ class Endpoint(Frozen):
 
 
 class Model(Frozen):
-    id: ModelId
+    id: ModelIdField
     name: str = Field(min_length=1)
     context_length: int = Field(gt=0)
     endpoints: tuple[Endpoint, ...] = Field(min_length=1)
@@ -157,7 +139,7 @@ class Model(Frozen):
 
     @property
     def author(self) -> str:
-        return self.id.split("/", 1)[0]
+        return ModelId.parse(self.id).author
 
     @property
     def max_context(self) -> int:
@@ -190,7 +172,7 @@ class Catalog(Frozen):
 
     def get(self, model_id: str) -> Model | None:
         """Look up a model, ignoring a ``:variant`` suffix."""
-        return self._by_id.get(model_id.split(":", 1)[0])
+        return self._by_id.get(base_model(model_id))
 
     @cached_property
     def provider_slugs(self) -> frozenset[str]:

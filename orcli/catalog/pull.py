@@ -44,6 +44,7 @@ from orcli.catalog.model import (
     Pricing,
 )
 from orcli.errors import UpstreamError
+from orcli.ids import ProviderSlug, slug_of_name
 from orcli.live.api import ApiCallFailed, ApiReader
 
 PLACEHOLDER_LATENCY_S = Percentiles(p50=1.0, p75=1.5, p90=2.5, p99=5.0)
@@ -158,7 +159,7 @@ def _zdr_endpoints(reader: ApiReader, warnings: list[str]) -> frozenset[tuple[st
     pairs = set()
     for entry in data:
         if isinstance(entry, dict) and isinstance(entry.get("model_id"), str):
-            tag = entry.get("tag") or _slug(str(entry.get("provider_name", "")))
+            tag = entry.get("tag") or slug_of_name(str(entry.get("provider_name", "")))
             pairs.add((entry["model_id"], str(tag).lower()))
     return frozenset(pairs)
 
@@ -220,7 +221,7 @@ def endpoint_from_api(
             parameters = source
             break
     quantization = raw.get("quantization")
-    suffix = tag.split("/", 1)[1] if "/" in tag else ""
+    suffix = ProviderSlug.parse(tag).suffix
     try:
         return Endpoint(
             provider_name=provider_name,
@@ -240,17 +241,13 @@ def endpoint_from_api(
         return f"{tag}: {invalid.errors()[0]['msg']}"
 
 
-def _slug(name: str) -> str:
-    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
-
-
 def _tag(raw: Any, provider_name: str) -> str:
-    text = raw.lower() if isinstance(raw, str) and raw else _slug(provider_name)
+    text = raw.lower() if isinstance(raw, str) and raw else slug_of_name(provider_name)
     if _TAG.match(text):
         return text
-    head, _, tail = text.partition("/")
-    parts = [_slug(head) or "unknown", *([_slug(tail)] if _slug(tail) else [])]
-    return "/".join(parts)
+    parsed = ProviderSlug.parse(text)
+    suffix = slug_of_name(parsed.suffix or "")
+    return ProviderSlug(slug_of_name(parsed.base) or "unknown", suffix or None).tag
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -46,6 +46,7 @@ from orcli.client.ledger import Attempt, ChatResult, ToolCall
 from orcli.client.stream import StreamWatch
 from orcli.client.validate import SchemaCache, check_message
 from orcli.errors import BudgetExceeded
+from orcli.ids import same_base_model, slug_of_name
 from orcli.policy.compile import MAX_MODELS_FIELD, FallbackMode, chat_fragment
 from orcli.policy.model import ALERTING_CLASSES, Action, DegradationMode, ErrorClass, Workflow
 
@@ -175,7 +176,7 @@ class Engine:
         """The routing slug for a provider display name (``provider.ignore`` takes slugs)."""
         cache_key = (model, display_name)
         if cache_key not in self._slugs:
-            slug = display_name.lower().replace(" ", "-")
+            slug = slug_of_name(display_name)
             entry = self.settings.catalog.get(model) if self.settings.catalog else None
             for ep in entry.endpoints if entry else ():
                 if ep.provider_name == display_name:
@@ -526,8 +527,7 @@ class RequestRun:
     def _chain_entry(self, model: str) -> str | None:
         if model in self.chain:
             return model
-        base = model.split(":", 1)[0]
-        return next((m for m in self.chain if m.split(":", 1)[0] == base), None)
+        return next((m for m in self.chain if same_base_model(m, model)), None)
 
     def _update_breakers(
         self,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from orcli.ids import same_base_model
 from orcli.policy.model import ErrorClass
 
 
@@ -98,7 +99,7 @@ class ChatResult:
         if served is None:
             return None
         for i, model in enumerate(self.chain):
-            if served == model or served.split(":", 1)[0] == model.split(":", 1)[0]:
+            if same_base_model(served, model):
                 return i
         return None
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from orcli.catalog.model import Catalog, Endpoint
 from orcli.client.ledger import ChatResult
 from orcli.drill.records import Outcome
+from orcli.ids import base_model
 from orcli.policy.compile import route_request
 from orcli.policy.model import Workflow
 from orcli.routing.plan import plan_model
@@ -33,20 +34,15 @@ def serving_endpoint(catalog: Catalog, model_id: str, provider: str) -> Endpoint
     return next((ep for ep in model.endpoints if ep.provider_name.lower() == wanted or ep.tag == wanted), None)
 
 
-def _base(model_id: str) -> str:
-    """``author/slug`` without a ``:variant`` suffix."""
-    return model_id.split(":", 1)[0]
-
-
 def policy_violations(workflow: Workflow, catalog: Catalog, model_id: str, provider: str) -> list[str]:
-    base_model = _base(model_id)
+    base = base_model(model_id)
     rules = workflow.provider
     problems: list[str] = []
-    if base_model not in [_base(m) for m in workflow.models.all]:
-        problems.append(f"model {base_model} is not in the workflow's chain")
-    endpoint = serving_endpoint(catalog, base_model, provider)
+    if base not in [base_model(m) for m in workflow.models.all]:
+        problems.append(f"model {base} is not in the workflow's chain")
+    endpoint = serving_endpoint(catalog, base, provider)
     if endpoint is None:
-        problems.append(f"{provider} does not serve {base_model} in the catalog")
+        problems.append(f"{provider} does not serve {base} in the catalog")
         return problems
     if rules.only and not any(endpoint.matches(s) for s in rules.only):
         problems.append(f"provider {endpoint.tag} is outside provider.only {list(rules.only)}")
@@ -79,10 +75,10 @@ def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement
             return Judgement(Outcome.FAILED_SAFE, f"{cls}: failed safe with the approved message")
         return Judgement(Outcome.FAILED, f"{cls}: {result.error_message or 'no answer'}")
 
-    model = _base(result.served_model or "")
+    model = base_model(result.served_model or "")
     provider = result.served_provider or ""
     violations = tuple(policy_violations(workflow, catalog, model, provider))
-    chain = [_base(m) for m in workflow.models.all]
+    chain = [base_model(m) for m in workflow.models.all]
     depth = chain.index(model) if model in chain else len(chain)
     if violations:
         return Judgement(Outcome.FAILED, "answered outside the policy", violations, depth)

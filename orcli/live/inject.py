@@ -40,9 +40,10 @@ import anyio
 import httpx
 
 from orcli.catalog.model import Catalog, Endpoint, Percentiles, Pricing
+from orcli.ids import base_model, slug_of_name
 from orcli.live.guarded import is_chat
 from orcli.upstream import content, effects, sse
-from orcli.upstream.faults.activation import Event, base_model
+from orcli.upstream.faults.activation import Event
 from orcli.upstream.faults.engine import FaultEngine
 from orcli.upstream.faults.log import Firing
 from orcli.upstream.faults.spec import (
@@ -322,7 +323,7 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
         for ep in model.endpoints if model is not None else ():
             if ep.provider_name.lower() == wanted or ep.tag == wanted:
                 return ep
-        return _placeholder(provider, _slug(provider))
+        return _placeholder(provider, slug_of_name(provider) or "unknown")
 
     def _served_by_fault(self, call: _Call, ep: Endpoint, model_id: str) -> FaultSpec | None:
         for spec in self._specs(lambda s: s.provider is not None and isinstance(s, _SERVED_BY)):
@@ -509,10 +510,6 @@ def _json(raw: bytes) -> Any:
 def _served_model(body: dict[str, Any] | None, chat: ChatRequest) -> str:
     model = body.get("model") if body else None
     return model if isinstance(model, str) else chat.models[0]
-
-
-def _slug(name: str) -> str:
-    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split()) or "unknown"
 
 
 def _placeholder(provider_name: str, tag: str) -> Endpoint:

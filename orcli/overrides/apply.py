@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from orcli.errors import InputError
+from orcli.ids import base_model
 from orcli.overrides.model import Override, OverrideAction
 from orcli.policy.model import ModelChain, Workflow
 
@@ -42,7 +43,7 @@ def applicable(workflow_name: str, overrides: Iterable[Override], now: datetime)
 
 def same_model(chain_entry: str, disabled: str) -> bool:
     """Disabling ``openai/gpt-4o`` also removes ``openai/gpt-4o:nitro``; not the other way round."""
-    return chain_entry == disabled or chain_entry.split(":", 1)[0] == disabled
+    return chain_entry == disabled or base_model(chain_entry) == disabled
 
 
 def apply_override(workflow_name: str, workflow: Workflow, override: Override) -> Workflow:

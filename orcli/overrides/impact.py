@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from orcli.catalog.model import Catalog
+from orcli.ids import base_model
 from orcli.overrides.apply import NoModelLeft
 from orcli.overrides.model import Override, OverrideAction
 from orcli.policy.compile import route_request
@@ -131,7 +132,7 @@ def unknown_targets(candidate: Override, targets: Sequence[PolicyWorkflow], cata
         sources = sorted({t.source for t in targets})
         problems.append(f"--workflow: no workflow '{candidate.workflow}' in {', '.join(sources)}")
     if candidate.model is not None:
-        base = candidate.model.split(":", 1)[0]
+        base = base_model(candidate.model)
         known = catalog.get(candidate.model) is not None or catalog.get(base) is not None
         if not known and not (candidate.action is OverrideAction.DISABLE and _in_any_chain(candidate.model, targets)):
             problems.append(f"--model: '{candidate.model}' is not in the catalog ({catalog.source})")

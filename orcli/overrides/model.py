@@ -17,10 +17,10 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
-from orcli.catalog.model import ModelId
 from orcli.errors import InvalidValue
+from orcli.ids import ModelIdField, ProviderSlugField
 from orcli.overrides.timefmt import iso_utc
-from orcli.policy.model import Frozen, ProviderSlug, WorkflowName
+from orcli.policy.model import Frozen, WorkflowName
 
 OverrideId = Annotated[str, Field(pattern=r"^ovr-[0-9a-f]{8}$")]
 
@@ -33,8 +33,8 @@ class OverrideAction(StrEnum):
 class Override(Frozen):
     id: OverrideId
     action: OverrideAction
-    provider: ProviderSlug | None = None
-    model: ModelId | None = None
+    provider: ProviderSlugField | None = None
+    model: ModelIdField | None = None
     workflow: WorkflowName | None = None  # None: every workflow
     reason: Annotated[str, Field(min_length=1, max_length=500)]
     created_at: AwareDatetime

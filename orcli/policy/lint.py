@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from orcli.catalog.model import Catalog, Model
+from orcli.ids import base_model
 from orcli.policy.compile import MAX_MODELS_FIELD, route_request
 from orcli.policy.load import LoadedPolicy
 from orcli.policy.model import DataClass, DegradationMode, Workflow
@@ -153,7 +154,7 @@ def _unknown_model(t: LintTarget) -> Iterator[Issue]:
     ids = [m.id for m in t.catalog.models]
     for loc, model_id in t.model_locs():
         if t.catalog.get(model_id) is None:
-            hint = _did_you_mean(model_id.split(":", 1)[0], ids)
+            hint = _did_you_mean(base_model(model_id), ids)
             yield Issue(loc, f"'{model_id}' is not in the catalog{hint} (list models with 'orcli catalog show')")
 
 

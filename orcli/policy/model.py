@@ -18,7 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orcli.catalog.model import ModelId, Quantization
+from orcli.catalog.model import Quantization
+from orcli.ids import ModelIdField, ProviderSlugField
 from orcli.sourcefile import described
 
 
@@ -30,15 +31,6 @@ WorkflowName = Annotated[
     str,
     Field(
         pattern=described(r"^[a-z0-9][a-z0-9_-]*$", "a workflow name of lowercase letters, digits, '-' and '_'"),
-        max_length=64,
-    ),
-]
-ProviderSlug = Annotated[
-    str,
-    Field(
-        pattern=described(
-            r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$", "a provider slug such as 'deepinfra' or 'deepinfra/turbo', or its name"
-        ),
         max_length=64,
     ),
 ]
@@ -54,8 +46,8 @@ EnvVarName = Annotated[
 
 
 class ModelChain(Frozen):
-    primary: ModelId
-    fallbacks: tuple[ModelId, ...] = ()
+    primary: ModelIdField
+    fallbacks: tuple[ModelIdField, ...] = ()
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -93,9 +85,9 @@ class PercentileCutoffs(Frozen):
 class ProviderRules(Frozen):
     """OpenRouter's ``provider`` object, field for field."""
 
-    order: tuple[ProviderSlug, ...] = ()
-    only: tuple[ProviderSlug, ...] = ()
-    ignore: tuple[ProviderSlug, ...] = ()
+    order: tuple[ProviderSlugField, ...] = ()
+    only: tuple[ProviderSlugField, ...] = ()
+    ignore: tuple[ProviderSlugField, ...] = ()
     allow_fallbacks: bool = True
     require_parameters: bool = False
     data_collection: Literal["allow", "deny"] = "allow"
@@ -263,7 +255,7 @@ class DataClass(StrEnum):
 class Byok(Frozen):
     """Bring-your-own-key: keys referenced by environment-variable name, never by value."""
 
-    keys: dict[ProviderSlug, EnvVarName] = Field(default_factory=dict)
+    keys: dict[ProviderSlugField, EnvVarName] = Field(default_factory=dict)
     # "strict": only our own key may serve those providers (its 429s reach us);
     # "shared_fallback": OpenRouter's shared capacity takes over when our key fails.
     mode: Literal["strict", "shared_fallback"] = "shared_fallback"

@@ -27,6 +27,7 @@ from itertools import accumulate
 from typing import Protocol
 
 from orcli.catalog.model import Catalog, Endpoint, Model
+from orcli.ids import ModelId
 from orcli.policy.model import ProviderRules, SortBy
 
 DOCS_URL = "https://openrouter.ai/docs/provider-routing"
@@ -107,7 +108,7 @@ class RoutePlan:
 
 
 def variant_of(model_id: str) -> str | None:
-    return model_id.split(":", 1)[1] if ":" in model_id else None
+    return ModelId.parse(model_id).variant
 
 
 def effective_rules(rules: ProviderRules, model_id: str) -> ProviderRules:

@@ -7,6 +7,7 @@ counts (429s do not: OpenRouter's uptime figures exclude them too).
 from __future__ import annotations
 
 from orcli.catalog.model import Endpoint
+from orcli.ids import base_model
 from orcli.routing.plan import OUTAGE_WINDOW_S
 
 
@@ -16,14 +17,14 @@ class HealthTracker:
         self._last_outage_s: dict[tuple[str, str], float] = {}
 
     def record_outage(self, model_id: str, endpoint: Endpoint, at_s: float) -> None:
-        key = (model_id.split(":", 1)[0], endpoint.tag)
+        key = (base_model(model_id), endpoint.tag)
         self._last_outage_s[key] = max(at_s, self._last_outage_s.get(key, at_s))
 
     def view(self, now_s: float) -> HealthView:
         return HealthView(self, now_s)
 
     def had_outage(self, model_id: str, endpoint: Endpoint, now_s: float) -> bool:
-        at_s = self._last_outage_s.get((model_id.split(":", 1)[0], endpoint.tag))
+        at_s = self._last_outage_s.get((base_model(model_id), endpoint.tag))
         return at_s is not None and 0 <= now_s - at_s < self.window_s
 
     def clear(self) -> None:

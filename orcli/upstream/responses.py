@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from orcli.catalog.model import Endpoint
+from orcli.ids import base_model
 from orcli.upstream.content import Completion
 from orcli.upstream.records import AttemptRecord
 
@@ -87,7 +88,7 @@ def provider_responses(attempts: list[AttemptRecord]) -> list[dict[str, Any]]:
     return [
         {
             "provider_name": a.provider,
-            "model_permaslug": a.model.split(":", 1)[0],
+            "model_permaslug": base_model(a.model),
             "status": a.status,
             "latency": None if math.isinf(a.latency_s) else round(a.latency_s * 1000),
             "is_byok": a.is_byok,

@@ -4,6 +4,7 @@ from typing import Literal
 
 from orcli.drill.expectations.base import DrillFacts, Expectation, describe
 from orcli.drill.records import ExpectationResult, RequestRecord
+from orcli.ids import base_model, slug_of_name
 from orcli.policy.model import DegradationMode
 
 
@@ -37,17 +38,12 @@ class FailSafeApproved(Expectation):
         if not row.result.ok:
             return None
         served = row.result.served_model
-        if served is None or served.split(":")[0] not in approved:
+        if served is None or base_model(served) not in approved:
             return f"model {served} is not approved"
         if row.violations:
             return "; ".join(row.violations)
         if self.approved_providers:
-            slug = _slug(row.result.served_provider or "")
+            slug = slug_of_name(row.result.served_provider or "")
             if not any(slug == p or slug.startswith(p + "/") for p in self.approved_providers):
                 return f"provider {slug or '?'} is not approved ({', '.join(self.approved_providers)})"
         return None
-
-
-def _slug(provider: str) -> str:
-    """A provider's routing slug from its display name or tag ("Amazon Bedrock" -> amazon-bedrock)."""
-    return provider.strip().lower().replace(" ", "-")

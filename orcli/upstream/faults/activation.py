@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 
 from orcli.catalog.model import Endpoint
+from orcli.ids import base_model
 from orcli.upstream.faults.spec import FaultSpec
 
 
@@ -23,10 +24,6 @@ class Event:
     models: tuple[str, ...]  # the model(s) in play: the attempt's model, or the request's chain
     endpoint: Endpoint | None
     attempt: int = 0  # 1-based provider attempt within the request; 0 for request-level events
-
-
-def base_model(model_id: str) -> str:
-    return model_id.split(":", 1)[0]
 
 
 def targets(fault: FaultSpec, event: Event) -> bool:
