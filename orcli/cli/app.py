@@ -306,6 +306,10 @@ def drill(
     html_path: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML report with an incident timeline here.")
     ] = None,
+    otlp_path: Annotated[
+        Path | None,
+        typer.Option("--otlp-json", help="Write the drill as OpenTelemetry traces (OTLP/JSON, simulated time) here."),
+    ] = None,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Request rows shown before condensing.")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary and verdicts.")] = False,
     target: Annotated[
@@ -355,6 +359,7 @@ def drill(
         junit_path=junit_path,
         markdown_path=markdown_path,
         html_path=html_path,
+        otlp_path=otlp_path,
         max_rows=max_rows,
         quiet=quiet,
         target=target,

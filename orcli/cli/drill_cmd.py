@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from orcli.catalog.load import load_catalog
 from orcli.cli.boundary import UsageError
 from orcli.cli.output import stdout_console
+from orcli.drill.otlp import UpstreamRecords, write_otlp_json
 from orcli.drill.records import DrillResult
 from orcli.drill.runner import DrillInputs, prepare, run_drill
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
@@ -20,6 +21,7 @@ from orcli.reports.terminal import render_drill, render_summary
 
 if TYPE_CHECKING:
     from orcli.drill.live import LiveRun
+    from orcli.upstream import Simulator
 
 TARGETS = ("mock", "live")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -52,6 +54,7 @@ def drill_cmd(
     junit_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None = None,
+    otlp_path: Path | None = None,
     max_rows: int,
     quiet: bool,
     target: str | None = None,
@@ -72,10 +75,22 @@ def drill_cmd(
     prepared = [prepare(item, catalog, seed=seed, overrides_path=overrides_path) for item in loaded]
     console = stdout_console()
     results: list[DrillResult] = []
+    traced: list[tuple[DrillResult, UpstreamRecords | None]] = []
     for inputs in prepared:
         is_live = inputs.loaded.scenario.target == "live"
-        result = _run_with_progress(inputs, live) if is_live else run_drill(inputs)
+        upstream: list[UpstreamRecords] = []
+        if is_live:
+            result = _run_with_progress(inputs, live)
+        elif otlp_path is not None:
+
+            def keep(simulator: Simulator, kept: list[UpstreamRecords] = upstream) -> None:
+                kept.append(UpstreamRecords(simulator.requests, simulator.log, simulator.firings))
+
+            result = run_drill(inputs, keep_upstream=keep)
+        else:
+            result = run_drill(inputs)
         results.append(result)
+        traced.append((result, upstream[0] if upstream else None))
         if not quiet:
             render_drill(result, console, max_rows=max_rows)
             console.print()
@@ -86,6 +101,8 @@ def drill_cmd(
     for kind, path in (("json", json_path), ("junit", junit_path), ("markdown", markdown_path), ("html", html_path)):
         if path is not None:
             write_report(kind, report, path)
+    if otlp_path is not None:
+        write_otlp_json(traced, otlp_path)
     aborted = [f"{r.scenario}: {note}" for r in results for note in r.notes if note.startswith("ABORTED")]
     if aborted:
         raise CheckFailed(f"drill aborted by a safeguard: {'; '.join(aborted)}")

@@ -17,10 +17,11 @@ import anyio
 import httpx
 
 from orcli.catalog.model import Catalog
-from orcli.client import http, wire
+from orcli.client import http, observe, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan, Engine, FallbackChoice
 from orcli.client.ledger import ChatResult
+from orcli.client.observe import AUTO, ObserverChoice
 from orcli.client.settings import build_settings
 from orcli.client.stream import SseAssembler, SseLineSplitter, StreamWatch, take_lines
 from orcli.policy.model import Workflow
@@ -43,6 +44,7 @@ class AsyncClient:
         app_url: str | None = None,
         app_title: str | None = wire.DEFAULT_APP_TITLE,
         wall_now: Callable[[], float] | None = None,
+        telemetry: ObserverChoice = AUTO,
     ) -> None:
         settings = build_settings(
             policy_workflow,
@@ -57,6 +59,7 @@ class AsyncClient:
             wall_now=wall_now,
         )
         self._engine = Engine(settings, seed)
+        self._observer = observe.resolve(telemetry)
         self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
         self._requests = http.RequestBuilder(self._url)
         self._transport = http.async_transport(transport, self._url)
@@ -99,8 +102,41 @@ class AsyncClient:
         stream: bool | None = None,
         max_tokens: int | None = None,
         idempotency_key: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatResult:
         """See :meth:`orcli.client.Client.chat`."""
+        watch, trace_fields = observe.begin(self._observer, self._engine.settings, stream, anyio.current_time())
+        try:
+            result = await self._chat(
+                messages,
+                tools=tools,
+                tool_choice=tool_choice,
+                response_format=response_format,
+                stream=stream,
+                max_tokens=max_tokens,
+                idempotency_key=idempotency_key,
+                extra_body=observe.merged(extra_body, trace_fields),
+            )
+        except BaseException as exc:
+            if watch is not None:
+                watch.abandon(exc, anyio.current_time())
+            raise
+        if watch is not None:
+            watch.finish(result, anyio.current_time())
+        return result
+
+    async def _chat(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None,
+        tool_choice: Any,
+        response_format: Mapping[str, Any] | None,
+        stream: bool | None,
+        max_tokens: int | None,
+        idempotency_key: str | None,
+        extra_body: Mapping[str, Any] | None,
+    ) -> ChatResult:
         run = self._engine.start(
             anyio.current_time(),
             messages,
@@ -110,6 +146,7 @@ class AsyncClient:
             stream=stream,
             max_tokens=max_tokens,
             idempotency_key=idempotency_key,
+            extra_body=extra_body,
         )
         while not run.finished:
             wait = run.wait_before_next(anyio.current_time())

@@ -196,6 +196,7 @@ class Engine:
         stream: bool | None,
         max_tokens: int | None,
         idempotency_key: str | None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> RequestRun:
         return RequestRun(
             self,
@@ -207,6 +208,7 @@ class Engine:
             stream=self.settings.workflow.needs.streaming if stream is None else stream,
             max_tokens=max_tokens if max_tokens is not None else self.settings.workflow.needs.max_output_tokens,
             idempotency_key=idempotency_key or self.new_idempotency_key(),
+            extra_body=extra_body,
         )
 
 
@@ -235,6 +237,7 @@ class RequestRun:
         stream: bool,
         max_tokens: int | None,
         idempotency_key: str,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         self.engine = engine
         settings = engine.settings
@@ -246,6 +249,7 @@ class RequestRun:
         self.stream = stream
         self.max_tokens = max_tokens
         self.idempotency_key = idempotency_key
+        self.extra_body = extra_body
         self.started_at = now
         self.deadline_at = now + self.workflow.timeouts.total_s
         queue_window = self.workflow.degradation.queue_max_wait_s or self.workflow.timeouts.total_s
@@ -348,6 +352,7 @@ class RequestRun:
                 response_format=self.response_format,
                 stream=self.stream,
                 max_tokens=self.max_tokens,
+                extra=self.extra_body,
             ),
             headers=self._headers,
             stream=self.stream,

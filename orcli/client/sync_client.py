@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 
 from orcli.catalog.model import Catalog
-from orcli.client import http, wire
+from orcli.client import http, observe, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan, Engine, FallbackChoice
 from orcli.client.ledger import ChatResult
+from orcli.client.observe import AUTO, ObserverChoice
 from orcli.client.settings import build_settings
 from orcli.client.stream import SseAssembler, SseLineSplitter, take_lines
 from orcli.clock import Clock, SystemClock
@@ -48,6 +49,7 @@ class Client:
         app_url: str | None = None,
         app_title: str | None = wire.DEFAULT_APP_TITLE,
         wall_now: Callable[[], float] | None = None,
+        telemetry: ObserverChoice = AUTO,
     ) -> None:
         settings = build_settings(
             policy_workflow,
@@ -62,6 +64,7 @@ class Client:
             wall_now=wall_now,
         )
         self._engine = Engine(settings, seed)
+        self._observer = observe.resolve(telemetry)
         self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
         self._requests = http.RequestBuilder(self._url)
         self._clock: Clock = clock or SystemClock()
@@ -106,12 +109,45 @@ class Client:
         stream: bool | None = None,
         max_tokens: int | None = None,
         idempotency_key: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatResult:
         """One logical request, with every retry and fallback the policy allows.
 
         Raises :class:`orcli.errors.BudgetExceeded` (nothing sent) when the first attempt's
         worst-case cost would break a cap; every other failure is in the returned result.
         """
+        watch, trace_fields = observe.begin(self._observer, self._engine.settings, stream, self._clock.now())
+        try:
+            result = self._chat(
+                messages,
+                tools=tools,
+                tool_choice=tool_choice,
+                response_format=response_format,
+                stream=stream,
+                max_tokens=max_tokens,
+                idempotency_key=idempotency_key,
+                extra_body=observe.merged(extra_body, trace_fields),
+            )
+        except BaseException as exc:
+            if watch is not None:
+                watch.abandon(exc, self._clock.now())
+            raise
+        if watch is not None:
+            watch.finish(result, self._clock.now())
+        return result
+
+    def _chat(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None,
+        tool_choice: Any,
+        response_format: Mapping[str, Any] | None,
+        stream: bool | None,
+        max_tokens: int | None,
+        idempotency_key: str | None,
+        extra_body: Mapping[str, Any] | None,
+    ) -> ChatResult:
         clock = self._clock
         run = self._engine.start(
             clock.now(),
@@ -122,6 +158,7 @@ class Client:
             stream=stream,
             max_tokens=max_tokens,
             idempotency_key=idempotency_key,
+            extra_body=extra_body,
         )
         while not run.finished:
             wait = run.wait_before_next(clock.now())

@@ -71,8 +71,12 @@ def body(
     response_format: Mapping[str, Any] | None,
     stream: bool,
     max_tokens: int | None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One attempt's JSON body: the policy's fragment with this attempt's models and ignores."""
+    """One attempt's JSON body: the policy's fragment with this attempt's models and ignores.
+
+    ``extra`` adds fields the policy does not own (``trace``, ``temperature``, ...); a field
+    the policy or the call sets is never replaced by it."""
     out: dict[str, Any] = {"model": models[0]}
     if len(models) > 1:
         out["models"] = list(models[1:])
@@ -95,7 +99,30 @@ def body(
         out["max_tokens"] = max_tokens
     if stream:
         out["stream"] = True
+    if extra:
+        for name, value in extra.items():
+            if name not in out and name not in OWNED_FIELDS:
+                out[name] = value
     return out
+
+
+# Body fields the client sets from the policy and the call: ``extra`` never supplies them.
+OWNED_FIELDS = frozenset(
+    {
+        "model",
+        "models",
+        "provider",
+        "route",
+        "messages",
+        "tools",
+        "tool_choice",
+        "response_format",
+        "max_tokens",
+        "max_completion_tokens",
+        "stream",
+        "stream_options",
+    }
+)
 
 
 def parse_json(raw: bytes) -> Any:

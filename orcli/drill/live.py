@@ -97,6 +97,7 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
             catalog=inputs.catalog,
             app_url=options.app_url,
             app_title=options.app_title,
+            telemetry=None,  # a drill's telemetry comes from its records (--otlp-json), not the app's tracer
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,14 +137,22 @@ def _account_catalog(loaded: LoadedScenario, catalog: Catalog, workflows: Mappin
 TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 
 
+UpstreamTap = Callable[[Simulator], None]
+
+
 def run_drill(
-    inputs: DrillInputs, live: LiveRun | None = None, *, wrap_transport: TransportWrapper | None = None
+    inputs: DrillInputs,
+    live: LiveRun | None = None,
+    *,
+    wrap_transport: TransportWrapper | None = None,
+    keep_upstream: UpstreamTap | None = None,
 ) -> DrillResult:
     """Run on the scenario's target: the mock on virtual time, or the live API (which needs
     ``live``: the key and the caps, see :mod:`orcli.drill.live`).
 
     ``wrap_transport`` puts a network edge of the caller's between the client and the mock
-    (a proxy, a recorder, or a test's misbehaving network).
+    (a proxy, a recorder, or a test's misbehaving network). ``keep_upstream`` makes the mock
+    keep its request and attempt history and is handed the simulator after the run (traces).
     """
     if inputs.loaded.scenario.target == "live":
         if live is None:
@@ -152,14 +160,19 @@ def run_drill(
         from orcli.drill.live import run_live
 
         return run_live(inputs, live)
-    return run_virtual(_run_mock, inputs, wrap_transport)
+    return run_virtual(_run_mock, inputs, wrap_transport, keep_upstream)
 
 
-async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None) -> DrillResult:
+async def _run_mock(
+    inputs: DrillInputs, wrap_transport: TransportWrapper | None, keep_upstream: UpstreamTap | None = None
+) -> DrillResult:
     scenario = inputs.loaded.scenario
     rng = random.Random(inputs.seed)
     plan = plan_traffic(scenario.traffic, tuple(inputs.workflows), rng)
-    simulator = Simulator(inputs.catalog, faults=scenario.faults, seed=inputs.seed, options=DRILL_SIMULATOR)
+    options = DRILL_SIMULATOR
+    if keep_upstream is not None:  # history changes no answer: it is only remembered
+        options = replace(options, history_limit=SimulatorOptions().history_limit)
+    simulator = Simulator(inputs.catalog, faults=scenario.faults, seed=inputs.seed, options=options)
     start = anyio.current_time()
     transport: httpx.AsyncBaseTransport = AsyncSimulatorTransport(simulator, origin_s=start)
     if wrap_transport is not None:
@@ -172,6 +185,7 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
             seed=inputs.seed * 1000 + i,
             workflow_name=name,
             catalog=inputs.catalog,
+            telemetry=None,  # a drill's telemetry comes from its records (--otlp-json), not the app's tracer
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())
     }
@@ -199,6 +213,8 @@ async def _run_mock(inputs: DrillInputs, wrap_transport: TransportWrapper | None
     for client in clients.values():
         await client.aclose()
 
+    if keep_upstream is not None:
+        keep_upstream(simulator)
     kept = tuple(record for record in records if record is not None)
     return conclude(inputs, kept, simulator.firings, target=scenario.target, duration_s=round(end - start, 6))
 
