@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from orcli.client.async_client import AsyncClient
     from orcli.client.sync_client import Client
+    from orcli.dropin import async_openai_http_client, chat_result, openai_http_client
 
 __all__ = [
     "AsyncClient",
@@ -20,7 +21,11 @@ __all__ = [
     "ClientError",
     "OrcliError",
     "__version__",
+    "async_openai_http_client",
+    "chat_result",
+    "openai_http_client",
 ]
+_DROPIN = ("async_openai_http_client", "chat_result", "openai_http_client")
 
 
 def __getattr__(name: str) -> Any:
@@ -33,4 +38,8 @@ def __getattr__(name: str) -> Any:
         from orcli.client.async_client import AsyncClient
 
         return AsyncClient
+    if name in _DROPIN:
+        from importlib import import_module
+
+        return getattr(import_module("orcli.dropin"), name)
     raise AttributeError(f"module 'orcli' has no attribute {name!r}")
