@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import openai
 import pytest
-from support_bot import FAIL_SAFE_MESSAGE, FALLBACKS, PRIMARY, answer, client
+from support_bot import FAIL_SAFE_MESSAGE, FALLBACKS, PRIMARY, answer, client, policy_client
 
+import orcli
 from orcli.testing import OrcliMock
 
 
@@ -74,3 +76,38 @@ def test_a_rate_limited_account_fails_safe_rather_than_raising(sdk: openai.OpenA
     orcli_mock.fault(kind="rate_limit", scope="openrouter", retry_after_s=30)
 
     assert answer(sdk, "Hello?").failed_safe
+
+
+# The same app function with the workflow's policy under the SDK (orcli's drop-in).
+
+
+@pytest.fixture
+def policy_sdk(orcli_mock: OrcliMock) -> openai.OpenAI:
+    return policy_client(orcli_mock.base_url, "sk-test", transport=orcli_mock.transport(), clock=orcli_mock.clock)
+
+
+def test_under_the_policy_a_primary_outage_is_still_answered(policy_sdk: openai.OpenAI, orcli_mock: OrcliMock) -> None:
+    orcli_mock.fault(kind="outage", model=PRIMARY, id="primary-down")
+
+    reply = answer(policy_sdk, "Where is my invoice?")
+
+    assert not reply.failed_safe and reply.model in FALLBACKS
+    assert orcli_mock.fired("primary-down") >= 1
+
+
+def test_under_the_policy_the_ledger_explains_a_fail_safe_answer(
+    policy_sdk: openai.OpenAI, orcli_mock: OrcliMock
+) -> None:
+    orcli_mock.fault(kind="outage", status=503)
+
+    with pytest.raises(openai.InternalServerError) as caught:
+        policy_sdk.chat.completions.create(model=PRIMARY, messages=[{"role": "user", "content": "Hello?"}])
+    assert answer(policy_sdk, "Hello?").failed_safe
+
+    ledger = orcli.chat_result(caught.value)
+    assert ledger is not None and ledger.fail_safe_message == FAIL_SAFE_MESSAGE
+    assert orcli_mock.clock.now() < 30  # the policy's total_s, simulated
+
+
+def test_the_policy_passes_its_outage_drill(orcli_scenario: Callable[..., object]) -> None:
+    orcli_scenario("examples/support_bot/drill.yaml")
