@@ -97,8 +97,8 @@ class _OtelWatch:
 
     def body_fields(self) -> Mapping[str, Any]:
         context = self._span.get_span_context()
-        if not context.is_valid:
-            return {}
+        if not (context.is_valid and self._span.is_recording()):
+            return {}  # a span nobody records: OpenRouter's spans would have no parent to nest under
         return {
             "trace": {"trace_id": format(context.trace_id, "032x"), "parent_span_id": format(context.span_id, "016x")}
         }
@@ -109,6 +109,12 @@ class _OtelWatch:
 
         request = self._request
         span = self._span
+        end_ns = self._ns(now)
+        if not span.is_recording():
+            # No SDK, or sampled out: no span to fill in, but the metrics still count.
+            span.end(end_time=end_ns)
+            self._measure(result, (end_ns - self._wall_ns) / 1e9)
+            return
         parent = trace.set_span_in_context(span)
         for attempt in result.attempts:
             child = self._observer._tracer.start_span(
@@ -128,7 +134,6 @@ class _OtelWatch:
         )
         if not result.ok:
             span.set_status(Status(StatusCode.ERROR, result.error_message or genai.outcome(result)))
-        end_ns = self._ns(now)
         span.end(end_time=end_ns)
         self._measure(result, (end_ns - self._wall_ns) / 1e9)
 

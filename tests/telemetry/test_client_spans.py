@@ -269,3 +269,22 @@ print("quiet")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "quiet"
+
+
+def test_sampled_out_requests_write_no_spans_but_still_count(orcli_mock: OrcliMock) -> None:
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    telemetry = Telemetry()
+    telemetry.tracer_provider = TracerProvider(sampler=ALWAYS_OFF)
+    telemetry.tracer_provider.add_span_processor(SimpleSpanProcessor(telemetry.spans))
+    telemetry.observer = OtelObserver(
+        tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
+    recording = Recording(orcli_mock.transport())
+
+    assert client(orcli_mock, telemetry, recording).chat(MESSAGES).ok
+
+    assert telemetry.finished() == []
+    assert "trace" not in recording.bodies[0]
+    (requests,) = telemetry.points("orcli.client.requests")
+    assert requests.value == 1
