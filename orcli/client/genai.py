@@ -106,7 +106,7 @@ def request_attributes(result: ChatResult, *, stream: bool, server_address: str)
 
 def override_ids(result: ChatResult) -> list[str]:
     """The ids of the route overrides that shaped the request, when the client records them."""
-    ids = getattr(result, "override_ids", ())
+    ids = getattr(result, "overrides", ())  # ChatResult.overrides, where the client records them
     return [str(i) for i in ids] if isinstance(ids, tuple | list) else []
 
 
