@@ -158,7 +158,7 @@ class AsyncClient:
             run.record(plan, await self._send(plan))
         return run.result()
 
-    async def _send(self, plan: AttemptPlan) -> wire.Outcome:
+    async def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
         request = self._requests.build(plan.body, plan.headers, plan.timeout())
         response: httpx.Response | None = None
         headers_at: float | None = None
@@ -191,7 +191,7 @@ class AsyncClient:
                 failure = wire.stream_exception_failure(exc, *reading)
                 return wire.stream_outcome(response.status_code, *reading, now, failure)
             status_seen = response.status_code if response is not None else None
-            return wire.Outcome(status_seen, None, classify_exception(exc, streaming_started=False), now, None)
+            return wire.AttemptOutcome(status_seen, None, classify_exception(exc, streaming_started=False), now, None)
         finally:
             if response is not None:
                 with anyio.CancelScope(shield=True):
@@ -199,15 +199,15 @@ class AsyncClient:
         # Only a cancelled scope gets here: the phase that ran out names the failure.
         now = anyio.current_time()
         if response is None:
-            return wire.Outcome(None, None, plan.headers_late(), now, None)
+            return wire.AttemptOutcome(None, None, plan.headers_late(), now, None)
         if reading is not None:
             return wire.stream_outcome(response.status_code, *reading, now, reading[1].timed_out())
         failure = wire.late_failure(plan.limit_at - plan.started_at, "complete response")
-        return wire.Outcome(response.status_code, None, failure, now, headers_at)
+        return wire.AttemptOutcome(response.status_code, None, failure, now, headers_at)
 
     async def _read_stream(
         self, response: httpx.Response, scope: anyio.CancelScope, assembler: SseAssembler, watch: StreamWatch
-    ) -> wire.Outcome:
+    ) -> wire.AttemptOutcome:
         splitter = SseLineSplitter()
         scope.deadline = watch.next_limit_at()
         pieces = response.aiter_bytes()

@@ -429,7 +429,7 @@ class RequestRun:
 
     # -- after an attempt ----------------------------------------------------------------
 
-    def record(self, plan: AttemptPlan, outcome: wire.Outcome) -> Attempt:
+    def record(self, plan: AttemptPlan, outcome: wire.AttemptOutcome) -> Attempt:
         engine = self.engine
         key = engine.settings.key
         body = outcome.body

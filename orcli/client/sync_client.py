@@ -170,37 +170,39 @@ class Client:
             run.record(plan, self._send(plan))
         return run.result()
 
-    def _send(self, plan: AttemptPlan) -> wire.Outcome:
+    def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
         clock = self._clock
         request = self._requests.build(plan.body, plan.headers, plan.timeout())
         try:
             response = self._transport.handle_request(request)
             response.request = request
         except httpx.HTTPError as exc:
-            return wire.Outcome(None, None, classify_exception(exc, streaming_started=False), clock.now(), None)
+            return wire.AttemptOutcome(None, None, classify_exception(exc, streaming_started=False), clock.now(), None)
         status = response.status_code
         try:
             headers_at = clock.now()
             if headers_at > plan.headers_due_at():
                 # A real transport would have timed out before these headers: record no response.
-                return wire.Outcome(None, None, plan.headers_late(), headers_at, None)
+                return wire.AttemptOutcome(None, None, plan.headers_late(), headers_at, None)
             if not (plan.stream and status < 300 and wire.is_event_stream(response.headers.get("content-type"))):
                 raw = response.read()
                 ended = clock.now()
                 if ended > plan.limit_at:
                     failure = wire.late_failure(plan.limit_at - plan.started_at, "complete response")
-                    return wire.Outcome(status, None, failure, ended, headers_at)
+                    return wire.AttemptOutcome(status, None, failure, ended, headers_at)
                 wall_now = self._engine.settings.wall_now
                 return wire.interpret(
                     status, response.headers, raw, wall_now=wall_now, ended_at=ended, first_token_at=headers_at
                 )
             return self._read_stream(plan, response)
         except httpx.HTTPError as exc:
-            return wire.Outcome(status, None, classify_exception(exc, streaming_started=False), clock.now(), None)
+            return wire.AttemptOutcome(
+                status, None, classify_exception(exc, streaming_started=False), clock.now(), None
+            )
         finally:
             response.close()
 
-    def _read_stream(self, plan: AttemptPlan, response: httpx.Response) -> wire.Outcome:
+    def _read_stream(self, plan: AttemptPlan, response: httpx.Response) -> wire.AttemptOutcome:
         clock = self._clock
         assembler = SseAssembler()
         watch = plan.watch()

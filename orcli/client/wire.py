@@ -27,7 +27,7 @@ DEFAULT_APP_TITLE = "orcli"
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class AttemptOutcome:
     """What one attempt produced, before the client judges it."""
 
     status: int | None
@@ -141,17 +141,17 @@ def interpret(
     wall_now: Callable[[], float],
     ended_at: float,
     first_token_at: float | None,
-) -> Outcome:
+) -> AttemptOutcome:
     """A complete (non-streamed) response."""
     parsed = parse_json(raw)
     if status >= 300:
         wait = retry_after_s(response_headers, parsed if isinstance(parsed, dict) else None, wall_now=wall_now)
         failure = classify_http_error(status, parsed, retry_after_s=wait)
-        return Outcome(status, parsed if isinstance(parsed, dict) else None, failure, ended_at, first_token_at)
+        return AttemptOutcome(status, parsed if isinstance(parsed, dict) else None, failure, ended_at, first_token_at)
     if parsed is None:
         failure = Failure(ErrorClass.INVALID_RESPONSE, f"HTTP {status} with a body that is not JSON", status=status)
-        return Outcome(status, None, failure, ended_at, first_token_at)
-    return Outcome(
+        return AttemptOutcome(status, None, failure, ended_at, first_token_at)
+    return AttemptOutcome(
         status,
         parsed if isinstance(parsed, dict) else None,
         classify_completion(parsed, status),
@@ -222,7 +222,7 @@ def stream_outcome(
     watch: StreamWatch,
     ended_at: float,
     failure: Failure | None = None,
-) -> Outcome:
+) -> AttemptOutcome:
     """A stream that ended (``failure`` None), or was cut short by a limit or a transport error.
 
     A failure the stream itself reported in-band wins: it says more than the cut that followed.
@@ -234,7 +234,7 @@ def stream_outcome(
     body = assembler.completion() if assembler.events else None
     if failure is None:
         failure = classify_completion(body, status)
-    return Outcome(status, body, failure, ended_at, watch.first_token_at)
+    return AttemptOutcome(status, body, failure, ended_at, watch.first_token_at)
 
 
 def stream_exception_failure(exc: httpx.HTTPError, assembler: SseAssembler, watch: StreamWatch) -> Failure:

@@ -27,13 +27,13 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 @dataclass(frozen=True)
-class Percentiles:
+class LatencyPercentiles:
     p50: float
     p95: float
     p99: float
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> Percentiles:
+    def of(cls, values: Sequence[float]) -> LatencyPercentiles:
         return cls(percentile(values, 50), percentile(values, 95), percentile(values, 99))
 
 
@@ -45,8 +45,8 @@ class WorkflowMetrics:
     user_facing_success_rate: float  # served + degraded over all requests
     fallback_frequency: float  # degraded over answered (served + degraded)
     provider_selection: dict[str, int]  # served model@provider -> requests, most used first
-    latency_s: Percentiles  # whole-request latency, answered requests
-    latency_by_provider: dict[str, Percentiles]  # per attempt, by provider that answered or failed
+    latency_s: LatencyPercentiles  # whole-request latency, answered requests
+    latency_by_provider: dict[str, LatencyPercentiles]  # per attempt, by provider that answered or failed
     cost_usd: Decimal
     attempts_total: int
     max_attempts: int
@@ -100,8 +100,8 @@ def _metrics(workflow: str, rows: list[RequestRecord]) -> WorkflowMetrics:
         user_facing_success_rate=answered / len(rows) if rows else 0.0,
         fallback_frequency=outcomes[Outcome.DEGRADED.value] / answered if answered else 0.0,
         provider_selection=_sorted_counts(selection),
-        latency_s=Percentiles.of([r.latency_s for r in rows if r.result.ok]),
-        latency_by_provider={k: Percentiles.of(v) for k, v in sorted(by_provider.items())},
+        latency_s=LatencyPercentiles.of([r.latency_s for r in rows if r.result.ok]),
+        latency_by_provider={k: LatencyPercentiles.of(v) for k, v in sorted(by_provider.items())},
         cost_usd=sum((r.result.cost_usd for r in rows), Decimal(0)),
         attempts_total=sum(len(r.result.attempts) for r in rows),
         max_attempts=max((len(r.result.attempts) for r in rows), default=0),

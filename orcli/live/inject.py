@@ -65,8 +65,8 @@ from orcli.upstream.faults.spec import (
     StreamStallFault,
     TimeoutFault,
 )
+from orcli.upstream.protocol import ApiError, ChatRequest, dumps, estimate_tokens, parse_chat
 from orcli.upstream.timing import added_latency_s
-from orcli.upstream.wire import ApiError, ChatRequest, dumps, estimate_tokens, parse_chat
 
 # Faults that mean "this provider (or model) cannot serve right now".
 _DOWN = (

@@ -24,7 +24,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from orcli.drill.metrics import Percentiles, drill_metrics, workflow_metrics
+from orcli.drill.metrics import LatencyPercentiles, drill_metrics, workflow_metrics
 from orcli.drill.records import DrillResult, Outcome, RequestRecord
 from orcli.reports.common import (
     OUTCOME_LABELS,
@@ -307,7 +307,7 @@ def _latency_table(result: DrillResult) -> str:
     )
 
 
-def _latency_bar(p: Percentiles, scale: float) -> str:
+def _latency_bar(p: LatencyPercentiles, scale: float) -> str:
     spans = "".join(
         f'<span class="{name}" style="width:{value / scale * 100:.1f}%"></span>'
         for name, value in (("p99", p.p99), ("p95", p.p95), ("p50", p.p50))

@@ -24,7 +24,7 @@ from importlib import resources
 from typing import Any
 
 from orcli.client.ledger import Attempt, UpstreamHop
-from orcli.drill.metrics import Percentiles, WorkflowMetrics, drill_metrics, workflow_metrics
+from orcli.drill.metrics import LatencyPercentiles, WorkflowMetrics, drill_metrics, workflow_metrics
 from orcli.drill.records import (
     DeclaredFault,
     DrillResult,
@@ -181,7 +181,7 @@ def _outcomes(records: Sequence[RequestRecord]) -> dict[str, int]:
     return counts
 
 
-def _percentiles(p: Percentiles) -> Json:
+def _percentiles(p: LatencyPercentiles) -> Json:
     return {"p50": _float(p.p50), "p95": _float(p.p95), "p99": _float(p.p99)}
 
 

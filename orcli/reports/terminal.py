@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from orcli.drill.metrics import Percentiles, WorkflowMetrics, drill_metrics, workflow_metrics
+from orcli.drill.metrics import LatencyPercentiles, WorkflowMetrics, drill_metrics, workflow_metrics
 from orcli.drill.records import DeclaredFault, DrillResult, Outcome, RequestRecord
 from orcli.reports.common import (
     OUTCOME_LABELS,
@@ -293,7 +293,7 @@ def _selection(selection: dict[str, int]) -> str:
     return text + (f", and {rest} more routes" if rest else "")
 
 
-def _percentiles(p: Percentiles) -> str:
+def _percentiles(p: LatencyPercentiles) -> str:
     return f"p50 {p.p50:.2f}s  p95 {p.p95:.2f}s  p99 {p.p99:.2f}s"
 
 

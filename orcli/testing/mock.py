@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from orcli.catalog.model import Catalog
 from orcli.sourcefile import format_loc
 from orcli.testing.clock import AsyncView, MockClock
-from orcli.upstream import AttemptRecord, FaultSpec, Firing, RequestRecord, Simulator, SimulatorOptions
+from orcli.upstream import AttemptRecord, ChatRequestRecord, FaultSpec, Firing, Simulator, SimulatorOptions
 from orcli.upstream.transport import AsyncSimulatorTransport, SimulatorTransport
 
 # ``.invalid`` never resolves: a client that forgot the mock's http_client fails to connect
@@ -83,7 +83,7 @@ class OrcliMock:
     # -- what happened -----------------------------------------------------------------------
 
     @property
-    def requests(self) -> tuple[RequestRecord, ...]:
+    def requests(self) -> tuple[ChatRequestRecord, ...]:
         """Every chat-completions request, in order, as the simulator answered it."""
         return self.simulator.requests
 

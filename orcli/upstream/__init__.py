@@ -8,17 +8,17 @@ The transports import httpx and anyio: import them from ``orcli.upstream.transpo
 """
 
 from orcli.upstream.faults import FAULT_KINDS, FaultPlan, FaultSpec, Firing, parse_faults
-from orcli.upstream.records import AttemptRecord, Reply, RequestRecord
+from orcli.upstream.records import AttemptRecord, ChatRequestRecord, Reply
 from orcli.upstream.simulator import Simulator, SimulatorOptions, WireRequest
 
 __all__ = [
     "FAULT_KINDS",
     "AttemptRecord",
+    "ChatRequestRecord",
     "FaultPlan",
     "FaultSpec",
     "Firing",
     "Reply",
-    "RequestRecord",
     "Simulator",
     "SimulatorOptions",
     "WireRequest",

@@ -14,8 +14,8 @@ import json
 import random
 from dataclasses import dataclass
 
+from orcli.upstream.protocol import ChatRequest, Tool, estimate_tokens
 from orcli.upstream.schema_values import instance, violate
-from orcli.upstream.wire import ChatRequest, Tool, estimate_tokens
 from orcli.upstream.words import WORDS
 
 # Providers report their own finish reasons; OpenRouter normalises them into finish_reason.

@@ -32,7 +32,7 @@ from orcli.upstream.faults.spec import (
     StreamStallFault,
     TimeoutFault,
 )
-from orcli.upstream.wire import ApiError, ChatRequest, dumps
+from orcli.upstream.protocol import ApiError, ChatRequest, dumps
 
 CREDITS_URL = "https://openrouter.ai/settings/credits"
 STATUS_ERROR_TYPE = {

@@ -52,7 +52,7 @@ class AttemptRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class RequestRecord:
+class ChatRequestRecord:
     """One HTTP request to ``/chat/completions`` as the client saw it."""
 
     index: int

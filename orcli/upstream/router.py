@@ -25,7 +25,7 @@ from orcli.routing.plan import (
     plan_model,
     plan_route,
 )
-from orcli.upstream.wire import ChatRequest
+from orcli.upstream.protocol import ChatRequest
 
 
 # Statuses after which OpenRouter tries the model's next endpoint: upstream 5xx, rate

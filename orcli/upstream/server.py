@@ -24,9 +24,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from orcli.errors import InvalidValue
+from orcli.upstream.protocol import ApiError
 from orcli.upstream.records import Reply
 from orcli.upstream.simulator import METADATA_HEADERS, Simulator, WireRequest, error_reply, has_bearer, wants_metadata
-from orcli.upstream.wire import ApiError
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})

@@ -44,8 +44,8 @@ from orcli.upstream.faults.spec import (
 )
 from orcli.upstream.health import HealthTracker
 from orcli.upstream.listing import endpoints_json, model_json, models_json
-from orcli.upstream.records import AttemptRecord, Reply, RequestRecord
-from orcli.upstream.wire import ApiError, ChatRequest, bad_request, dumps, parse_chat
+from orcli.upstream.protocol import ApiError, ChatRequest, bad_request, dumps, parse_chat
+from orcli.upstream.records import AttemptRecord, ChatRequestRecord, Reply
 
 EPOCH_S = 1_767_225_600  # 2026-01-01T00:00:00Z; "created" = EPOCH_S + simulated seconds
 API_PREFIX = "/api/v1"
@@ -151,7 +151,7 @@ class Simulator:
         self._plans = PlanCache()  # the catalog is fixed: filtered endpoints per request shape
         self._lock = threading.Lock()
         limit = self.options.history_limit
-        self._requests: deque[RequestRecord] = deque(maxlen=limit)
+        self._requests: deque[ChatRequestRecord] = deque(maxlen=limit)
         self._attempts: deque[AttemptRecord] = deque(maxlen=limit)
         # Generation records are built when read: most are never asked for.
         self._generations: OrderedDict[str, Callable[[], dict[str, Any]]] = OrderedDict()
@@ -180,7 +180,7 @@ class Simulator:
             return tuple(self._attempts)
 
     @property
-    def requests(self) -> tuple[RequestRecord, ...]:
+    def requests(self) -> tuple[ChatRequestRecord, ...]:
         """Every chat-completions request so far, in order."""
         with self._lock:
             return tuple(self._requests)
@@ -548,7 +548,7 @@ class Simulator:
             return  # nothing is kept: do not build what would be dropped at once
         model, provider = served if served is not None else (None, None)
         self._requests.append(
-            RequestRecord(
+            ChatRequestRecord(
                 call.index,
                 call.gen_id,
                 call.now_s,
@@ -614,7 +614,7 @@ class Simulator:
         models = chat.models if chat is not None else ()
         stream = chat.stream if chat is not None else False
         self._requests.append(
-            RequestRecord(index, gen_id, now_s, models, stream, error.status, outcome, None, None, delay_s, 0.0)
+            ChatRequestRecord(index, gen_id, now_s, models, stream, error.status, outcome, None, None, delay_s, 0.0)
         )
         return error_reply(error, delay_s, gen_id)
 

@@ -15,8 +15,8 @@ from json.encoder import encode_basestring
 from typing import Any, Literal
 
 from orcli.upstream.content import Completion
+from orcli.upstream.protocol import ApiError, dumps, estimate_tokens
 from orcli.upstream.records import Chunk
-from orcli.upstream.wire import ApiError, dumps, estimate_tokens
 
 PROCESSING = b": OPENROUTER PROCESSING\n\n"
 StreamOutcome = Literal["complete", "cut", "error"]

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from orcli.catalog.model import Catalog
 from orcli.upstream.content import prose
+from orcli.upstream.protocol import estimate_tokens
 from orcli.upstream.schema_values import instance, violate
 from orcli.upstream.simulator import Simulator
-from orcli.upstream.wire import estimate_tokens
 from tests.upstream.support import as_json, request_body
 
 SCHEMAS: list[dict[str, Any]] = [

@@ -23,9 +23,9 @@ from orcli.upstream.faults.spec import (
     StreamErrorFault,
     StreamStallFault,
 )
+from orcli.upstream.protocol import estimate_tokens
 from orcli.upstream.simulator import Simulator
 from orcli.upstream.transport import BASE_URL, AsyncSimulatorTransport
-from orcli.upstream.wire import estimate_tokens
 from tests.upstream.support import client_for, request_body
 
 TOOLS = [

@@ -1,4 +1,4 @@
-"""The wire: parsing chat-completions requests and building OpenRouter's JSON shapes.
+"""OpenRouter's chat-completions protocol, simulator side: parsing requests and building OpenRouter's JSON shapes.
 
 Parsing is defensive: the body is untrusted JSON, every access is type-checked, and
 every problem becomes a :class:`ApiError` (HTTP 400, OpenRouter's error envelope, the

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from orcli.catalog.model import Catalog
+from orcli.upstream.protocol import parse_chat
 from orcli.upstream.simulator import Simulator, WireRequest
-from orcli.upstream.wire import parse_chat
 from tests.upstream.support import as_json, request_body
 
 
