@@ -53,8 +53,26 @@ def build(total: int) -> DrillResult:
             attempts = (_attempt(1, at_s, "DeepInfra", 200, None),)
             outcome = Outcome.SERVED
         ok = attempts[-1].error_class is None
-        result = ChatResult(ok, None, attempts[-1].error_class, None, attempts, f"k{i}")
-        rows.append(RequestRecord(i, at_s, "support" if i % 2 else "coding", "chat", False, result, outcome, "-"))
+        result = ChatResult(
+            ok=ok,
+            response=None,
+            error_class=attempts[-1].error_class,
+            error_message=None,
+            attempts=attempts,
+            idempotency_key=f"k{i}",
+        )
+        rows.append(
+            RequestRecord(
+                index=i,
+                at_s=at_s,
+                workflow="support" if i % 2 else "coding",
+                kind="chat",
+                stream=False,
+                result=result,
+                outcome=outcome,
+                reason="-",
+            )
+        )
     return DrillResult(
         scenario="bench",
         scenario_path="scenarios/bench.yaml",

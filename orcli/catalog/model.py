@@ -13,8 +13,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from orcli.frozen import Frozen
 from orcli.ids import ModelId, ModelIdField, ProviderSlug, ProviderTagField, base_model
 
 QUANTIZATIONS = (
@@ -39,10 +40,6 @@ Tier = Literal["standard", "priority", "flex"]
 
 MAX_TOKEN_PRICE_USD = Decimal(1)  # per token: a million dollars per million tokens
 MAX_REQUEST_PRICE_USD = Decimal(1000)
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Pricing(Frozen):

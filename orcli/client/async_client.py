@@ -191,7 +191,13 @@ class AsyncClient:
                 failure = wire.stream_exception_failure(exc, *reading)
                 return wire.stream_outcome(response.status_code, *reading, now, failure)
             status_seen = response.status_code if response is not None else None
-            return wire.AttemptOutcome(status_seen, None, classify_exception(exc, streaming_started=False), now, None)
+            return wire.AttemptOutcome(
+                status=status_seen,
+                body=None,
+                failure=classify_exception(exc, streaming_started=False),
+                ended_at=now,
+                first_token_at=None,
+            )
         finally:
             if response is not None:
                 with anyio.CancelScope(shield=True):
@@ -199,11 +205,15 @@ class AsyncClient:
         # Only a cancelled scope gets here: the phase that ran out names the failure.
         now = anyio.current_time()
         if response is None:
-            return wire.AttemptOutcome(None, None, plan.headers_late(), now, None)
+            return wire.AttemptOutcome(
+                status=None, body=None, failure=plan.headers_late(), ended_at=now, first_token_at=None
+            )
         if reading is not None:
             return wire.stream_outcome(response.status_code, *reading, now, reading[1].timed_out())
         failure = wire.late_failure(plan.limit_at - plan.started_at, "complete response")
-        return wire.AttemptOutcome(response.status_code, None, failure, now, headers_at)
+        return wire.AttemptOutcome(
+            status=response.status_code, body=None, failure=failure, ended_at=now, first_token_at=headers_at
+        )
 
     async def _read_stream(
         self, response: httpx.Response, scope: anyio.CancelScope, assembler: SseAssembler, watch: StreamWatch

@@ -24,7 +24,7 @@ class UpstreamHop:
     status: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Attempt:
     """One HTTP request the client sent (or refused to send)."""
 
@@ -74,7 +74,7 @@ class ToolCall:
     idempotency_key: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatResult:
     """The outcome of ``Client.chat``: the final response, or the classified failure."""
 

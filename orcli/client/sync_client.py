@@ -177,19 +177,29 @@ class Client:
             response = self._transport.handle_request(request)
             response.request = request
         except httpx.HTTPError as exc:
-            return wire.AttemptOutcome(None, None, classify_exception(exc, streaming_started=False), clock.now(), None)
+            return wire.AttemptOutcome(
+                status=None,
+                body=None,
+                failure=classify_exception(exc, streaming_started=False),
+                ended_at=clock.now(),
+                first_token_at=None,
+            )
         status = response.status_code
         try:
             headers_at = clock.now()
             if headers_at > plan.headers_due_at():
                 # A real transport would have timed out before these headers: record no response.
-                return wire.AttemptOutcome(None, None, plan.headers_late(), headers_at, None)
+                return wire.AttemptOutcome(
+                    status=None, body=None, failure=plan.headers_late(), ended_at=headers_at, first_token_at=None
+                )
             if not (plan.stream and status < 300 and wire.is_event_stream(response.headers.get("content-type"))):
                 raw = response.read()
                 ended = clock.now()
                 if ended > plan.limit_at:
                     failure = wire.late_failure(plan.limit_at - plan.started_at, "complete response")
-                    return wire.AttemptOutcome(status, None, failure, ended, headers_at)
+                    return wire.AttemptOutcome(
+                        status=status, body=None, failure=failure, ended_at=ended, first_token_at=headers_at
+                    )
                 wall_now = self._engine.settings.wall_now
                 return wire.interpret(
                     status, response.headers, raw, wall_now=wall_now, ended_at=ended, first_token_at=headers_at
@@ -197,7 +207,11 @@ class Client:
             return self._read_stream(plan, response)
         except httpx.HTTPError as exc:
             return wire.AttemptOutcome(
-                status, None, classify_exception(exc, streaming_started=False), clock.now(), None
+                status=status,
+                body=None,
+                failure=classify_exception(exc, streaming_started=False),
+                ended_at=clock.now(),
+                first_token_at=None,
             )
         finally:
             response.close()

@@ -26,7 +26,7 @@ DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_APP_TITLE = "orcli"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AttemptOutcome:
     """What one attempt produced, before the client judges it."""
 
@@ -147,16 +147,24 @@ def interpret(
     if status >= 300:
         wait = retry_after_s(response_headers, parsed if isinstance(parsed, dict) else None, wall_now=wall_now)
         failure = classify_http_error(status, parsed, retry_after_s=wait)
-        return AttemptOutcome(status, parsed if isinstance(parsed, dict) else None, failure, ended_at, first_token_at)
+        return AttemptOutcome(
+            status=status,
+            body=parsed if isinstance(parsed, dict) else None,
+            failure=failure,
+            ended_at=ended_at,
+            first_token_at=first_token_at,
+        )
     if parsed is None:
         failure = Failure(ErrorClass.INVALID_RESPONSE, f"HTTP {status} with a body that is not JSON", status=status)
-        return AttemptOutcome(status, None, failure, ended_at, first_token_at)
+        return AttemptOutcome(
+            status=status, body=None, failure=failure, ended_at=ended_at, first_token_at=first_token_at
+        )
     return AttemptOutcome(
-        status,
-        parsed if isinstance(parsed, dict) else None,
-        classify_completion(parsed, status),
-        ended_at,
-        first_token_at,
+        status=status,
+        body=parsed if isinstance(parsed, dict) else None,
+        failure=classify_completion(parsed, status),
+        ended_at=ended_at,
+        first_token_at=first_token_at,
     )
 
 
@@ -234,7 +242,9 @@ def stream_outcome(
     body = assembler.completion() if assembler.events else None
     if failure is None:
         failure = classify_completion(body, status)
-    return AttemptOutcome(status, body, failure, ended_at, watch.first_token_at)
+    return AttemptOutcome(
+        status=status, body=body, failure=failure, ended_at=ended_at, first_token_at=watch.first_token_at
+    )
 
 
 def stream_exception_failure(exc: httpx.HTTPError, assembler: SseAssembler, watch: StreamWatch) -> Failure:

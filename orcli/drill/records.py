@@ -20,7 +20,7 @@ class Outcome(StrEnum):
     FAILED = "failed"  # unexpected error, hang, truncated answer, or a policy violation
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RequestRecord:
     index: int  # 0-based, in arrival order
     at_s: float  # arrival time, seconds since the drill started (simulated time on the mock)
@@ -81,7 +81,7 @@ class ExpectationResult:
     evidence: tuple[str, ...] = ()  # the requests or figures behind a failure
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DrillResult:
     scenario: str
     scenario_path: str

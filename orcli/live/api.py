@@ -110,6 +110,7 @@ class ApiReader:
         return text if len(text) <= _MESSAGE_MAX else text[: _MESSAGE_MAX - 1] + "…"
 
     def _backoff_s(self, attempt: int, retry_after: str | None) -> float:
+        # Keep in sync: docs/live.md gives the resulting waits (0.5 s, 1 s, 2 s) for the defaults.
         wait: float = self._retries.base_backoff_s * 2**attempt
         if retry_after is not None:
             with contextlib.suppress(ValueError):  # an HTTP date: keep the backoff

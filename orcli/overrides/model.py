@@ -18,9 +18,10 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
 from orcli.errors import InvalidValue
+from orcli.frozen import Frozen
 from orcli.ids import ModelIdField, ProviderSlugField
 from orcli.overrides.timefmt import iso_utc
-from orcli.policy.model import Frozen, WorkflowName
+from orcli.policy.model import WorkflowName
 
 OverrideId = Annotated[str, Field(pattern=r"^ovr-[0-9a-f]{8}$")]
 

@@ -16,16 +16,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from orcli.catalog.model import Quantization
+from orcli.frozen import Frozen
 from orcli.ids import ModelIdField, ProviderSlugField
 from orcli.sourcefile import described
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
 
 WorkflowName = Annotated[
     str,

@@ -33,7 +33,7 @@ class Reply:
         return self.chunks is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AttemptRecord:
     """One provider attempt inside OpenRouter's failover."""
 
@@ -51,7 +51,7 @@ class AttemptRecord:
     fault_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatRequestRecord:
     """One HTTP request to ``/chat/completions`` as the client saw it."""
 

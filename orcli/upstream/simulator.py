@@ -549,17 +549,17 @@ class Simulator:
         model, provider = served if served is not None else (None, None)
         self._requests.append(
             ChatRequestRecord(
-                call.index,
-                call.gen_id,
-                call.now_s,
-                call.chat.models,
-                call.chat.stream,
-                status,
-                outcome,
-                model,
-                provider,
-                latency_s,
-                cost_usd,
+                index=call.index,
+                generation_id=call.gen_id,
+                at_s=call.now_s,
+                models=call.chat.models,
+                stream=call.chat.stream,
+                status=status,
+                outcome=outcome,
+                served_model=model,
+                served_provider=provider,
+                latency_s=latency_s,
+                cost_usd=cost_usd,
             )
         )
 
@@ -614,7 +614,19 @@ class Simulator:
         models = chat.models if chat is not None else ()
         stream = chat.stream if chat is not None else False
         self._requests.append(
-            ChatRequestRecord(index, gen_id, now_s, models, stream, error.status, outcome, None, None, delay_s, 0.0)
+            ChatRequestRecord(
+                index=index,
+                generation_id=gen_id,
+                at_s=now_s,
+                models=models,
+                stream=stream,
+                status=error.status,
+                outcome=outcome,
+                served_model=None,
+                served_provider=None,
+                latency_s=delay_s,
+                cost_usd=0.0,
+            )
         )
         return error_reply(error, delay_s, gen_id)
 

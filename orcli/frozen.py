@@ -1,0 +1,14 @@
+"""The base of every config and catalog model: immutable, and strict about unknown keys.
+
+Parsed once at the edge, these objects are shared by the policy, the catalog, the
+overrides and the scenarios; freezing them means no consumer can change what another
+one reads, and ``extra="forbid"`` turns a misspelt key into an error instead of a no-op.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
