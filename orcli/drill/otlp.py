@@ -33,8 +33,7 @@ from orcli.client import genai
 from orcli.client.ledger import Attempt
 from orcli.drill.records import DrillResult, RequestRecord
 from orcli.upstream.faults import Firing
-from orcli.upstream.records import AttemptRecord
-from orcli.upstream.records import RequestRecord as UpstreamRequest
+from orcli.upstream.records import AttemptRecord, ChatRequestRecord
 from orcli.upstream.simulator import EPOCH_S
 
 SERVER_ADDRESS = "openrouter.ai"  # the simulator stands in for it
@@ -49,7 +48,7 @@ Json = dict[str, Any]
 class UpstreamRecords:
     """What the simulator remembered of one drill (kept only when traces are asked for)."""
 
-    requests: tuple[UpstreamRequest, ...]
+    requests: tuple[ChatRequestRecord, ...]
     attempts: tuple[AttemptRecord, ...]
     firings: tuple[Firing, ...]
 
@@ -80,8 +79,8 @@ class _Builder:
     def __init__(self, result: DrillResult, upstream: UpstreamRecords | None) -> None:
         self.result = result
         self.origin_s = _origin(result)
-        self._by_generation: dict[str, UpstreamRequest] = {}
-        self._by_start: dict[tuple[float, tuple[str, ...]], deque[UpstreamRequest]] = defaultdict(deque)
+        self._by_generation: dict[str, ChatRequestRecord] = {}
+        self._by_start: dict[tuple[float, tuple[str, ...]], deque[ChatRequestRecord]] = defaultdict(deque)
         self._attempts: dict[int, list[AttemptRecord]] = defaultdict(list)
         self._firings: dict[int, list[Firing]] = defaultdict(list)
         if upstream is not None:
@@ -98,7 +97,7 @@ class _Builder:
         seed = "|".join(str(p) for p in (self.result.scenario, self.result.seed, *parts))
         return hashlib.blake2b(seed.encode(), digest_size=size).hexdigest()
 
-    def _upstream(self, attempt: Attempt) -> UpstreamRequest | None:
+    def _upstream(self, attempt: Attempt) -> ChatRequestRecord | None:
         """The simulator's record of the HTTP request behind a client attempt: by generation id
         when the client saw one, else the request that arrived at the same instant with the
         same models (in-process, sending and arriving are the same moment)."""

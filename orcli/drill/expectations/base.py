@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
-
 from orcli.drill.records import DeclaredFault, ExpectationResult, FiredFault, RequestRecord
+from orcli.frozen import Frozen
 from orcli.policy.model import Workflow
 
 MAX_EVIDENCE = 5  # a failure quotes at most this many requests; the count says the rest
@@ -24,9 +23,7 @@ class DrillFacts:
     tools_by_kind: Mapping[str, Sequence[Mapping[str, object]]]  # mix entry -> offered tool definitions
 
 
-class Expectation(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Expectation(Frozen):
     name: str | None = None
     workflow: str | None = None  # restrict to one workflow's requests
 
