@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -29,3 +30,18 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in _SCRUBBED:
         monkeypatch.delenv(name, raising=False)
     yield
+
+
+@pytest.fixture(scope="session")
+def redis_port() -> Iterator[int]:
+    """A private redis-server for the whole session (see tests/redis_server.py)."""
+    from tests.redis_server import redis_server
+
+    with redis_server() as port:
+        yield port
+
+
+@pytest.fixture
+def redis_url(redis_port: int) -> str:
+    """A ``redis://`` store location of its own: a prefix no other test uses."""
+    return f"redis://127.0.0.1:{redis_port}/0?prefix=t{uuid.uuid4().hex[:12]}:"

@@ -40,11 +40,14 @@ CatalogOpt = Annotated[
     typer.Option("--catalog", envvar="ORCLI_CATALOG", help="Catalog file (default: the embedded one)."),
 ]
 OverridesOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--overrides",
         envvar="ORCLI_OVERRIDES",
-        help="Route overrides file (default: .orcli/overrides.yaml here; a missing file means none).",
+        help=(
+            "Route overrides: a file, or redis://host:port/db?prefix=... for a fleet "
+            "(default: .orcli/overrides.yaml in the project root; a missing file means none)."
+        ),
     ),
 ]
 WorkflowOpt = Annotated[
@@ -170,13 +173,21 @@ def route_force(
     policy: PoliciesOpt = None,
     catalog: CatalogOpt = None,
     force: ForceOpt = False,
+    replace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--replace",
+            metavar="ID",
+            help="Lift this contradicting override in the same change (repeatable).",
+        ),
+    ] = None,
     overrides: OverridesOpt = None,
 ) -> int:
     """Pin a workflow to one model (and optionally one provider), with no fallbacks, until it expires."""
     from orcli.cli import route_cmds
 
     target = route_cmds.Target.force(workflow, model, provider, reason, ttl, until)
-    route_cmds.add_cmd(target, overrides, policy, catalog, force)
+    route_cmds.add_cmd(target, overrides, policy, catalog, force, replace or ())
     return ExitCode.OK
 
 
@@ -205,13 +216,16 @@ def route_list(as_json: JsonOpt = False, overrides: OverridesOpt = None) -> int:
 @route_app.command("clear")
 def route_clear(
     expired: Annotated[bool, typer.Option("--expired", help="Remove only the expired overrides.")] = False,
-    reason: NoteOpt = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required unless --expired; goes to the audit log).")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation on a terminal.")] = False,
     overrides: OverridesOpt = None,
 ) -> int:
     """Remove every override (or, with --expired, only the expired ones)."""
     from orcli.cli import route_cmds
 
-    route_cmds.clear_cmd(overrides, expired, reason)
+    route_cmds.clear_cmd(overrides, expired, reason, yes, route_cmds.terminal_confirm())
     return ExitCode.OK
 
 
@@ -294,12 +308,7 @@ def drill(
     paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
     seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
     catalog: CatalogOpt = None,
-    overrides: Annotated[
-        Path | None,
-        typer.Option(
-            "--overrides", envvar="ORCLI_OVERRIDES", help="Route overrides file (default .orcli/overrides.yaml)."
-        ),
-    ] = None,
+    overrides: OverridesOpt = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     junit_path: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
     markdown_path: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown report here.")] = None,

@@ -49,7 +49,7 @@ def drill_cmd(
     *,
     seed: int | None,
     catalog_path: Path | None,
-    overrides_path: Path | None,
+    overrides_path: str | None,
     json_path: Path | None,
     junit_path: Path | None,
     markdown_path: Path | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from rich.table import Table
 from orcli.catalog.load import load_catalog
 from orcli.cli.boundary import UsageError
 from orcli.cli.output import print_json, stdout_console
-from orcli.overrides.store import load_overrides, overrides_path
+from orcli.overrides.effect import exclusion_cause
+from orcli.overrides.location import read_overrides
+from orcli.overrides.model import Override
 from orcli.policy.explain import Explanation, explain_workflow
 from orcli.policy.load import LoadedPolicy, load_policy
 from orcli.policy.model import PolicyFile, Workflow
@@ -28,14 +31,14 @@ def _selected(loaded: LoadedPolicy, name: str | None) -> list[tuple[str, Workflo
     return list(loaded.policy.workflows.items())
 
 
-def _resolved(loaded: LoadedPolicy, name: str | None, overrides: Path | None) -> list[ResolvedWorkflow]:
+def _resolved(loaded: LoadedPolicy, name: str | None, overrides: str | None) -> list[ResolvedWorkflow]:
     """The selected workflows with the route overrides in force now applied."""
     now = datetime.now(UTC)
-    in_force = load_overrides(overrides_path(overrides))
+    in_force = read_overrides(overrides)
     return [resolve_workflow(n, w, in_force, now) for n, w in _selected(loaded, name)]
 
 
-def compile_cmd(path: Path, workflow: str | None, mode: str, overrides: Path | None = None) -> None:
+def compile_cmd(path: Path, workflow: str | None, mode: str, overrides: str | None = None) -> None:
     if mode not in ("openrouter", "client"):
         raise UsageError(f"--mode: expected 'openrouter' or 'client', got '{mode}'")
     loaded = load_policy(path)
@@ -44,7 +47,7 @@ def compile_cmd(path: Path, workflow: str | None, mode: str, overrides: Path | N
 
 
 def explain_cmd(
-    path: Path, workflow: str | None, catalog_path: Path | None, as_json: bool, overrides: Path | None = None
+    path: Path, workflow: str | None, catalog_path: Path | None, as_json: bool, overrides: str | None = None
 ) -> None:
     catalog = load_catalog(catalog_path)
     loaded = load_policy(path)
@@ -55,18 +58,35 @@ def explain_cmd(
         for r, e in zip(resolved, explanations, strict=True):
             item = e.to_json()
             if r.applied:
+                _name_overrides_in_json(item, e, r.applied)
                 item["overrides"] = [override_summary(o) for o in r.applied]
             data.append(item)
         print_json(data[0] if workflow is not None else data)
         return
     console = stdout_console()
     for r, explanation in zip(resolved, explanations, strict=True):
-        render_explanation(explanation, console)
+        render_explanation(explanation, console, r.applied)
         for o in r.applied:
             console.print(f"  [yellow]route override {o.id}[/yellow]: {escape(o.describe())} ({escape(o.reason)})")
 
 
-def render_explanation(explanation: Explanation, console: Console) -> None:
+def _name_overrides_in_json(item: dict[str, Any], explanation: Explanation, applied: Sequence[Override]) -> None:
+    """Each exclusion (and 404) an override caused gets its ``override`` id."""
+    for plan, model in zip(explanation.plans, item["models"], strict=True):
+        causes = [exclusion_cause(x.rule, x.endpoint.matches, applied) for x in plan.excluded]
+        for excluded, cause in zip(model["excluded"], causes, strict=True):
+            if cause is not None:
+                excluded["override"] = cause.id
+        named = _failure_causes(causes)
+        if model["error"] is not None and named:
+            model["error"]["overrides"] = named
+
+
+def _failure_causes(causes: Sequence[Override | None]) -> list[str]:
+    return list(dict.fromkeys(c.id for c in causes if c is not None))
+
+
+def render_explanation(explanation: Explanation, console: Console, applied: Sequence[Override] = ()) -> None:
     console.print(f"[bold]workflow {explanation.workflow}[/bold]")
     for position, plan in enumerate(explanation.plans):
         role = "primary" if position == 0 else f"fallback {position}"
@@ -78,13 +98,19 @@ def render_explanation(explanation: Explanation, console: Console) -> None:
             if cand.first_pick_chance is not None:
                 why += f", first pick {cand.first_pick_chance:.0%}"
             table.add_row(str(rank), *_cells(cand.endpoint), f"[green]{why}[/green]")
-        for excl in plan.excluded:
-            table.add_row("-", *_cells(excl.endpoint), f"[red]excluded by {excl.rule}[/red]: {excl.detail}")
+        causes = [exclusion_cause(x.rule, x.endpoint.matches, applied) for x in plan.excluded]
+        for excl, cause in zip(plan.excluded, causes, strict=True):
+            by = f"{excl.rule} (route override {cause.id})" if cause is not None else excl.rule
+            table.add_row("-", *_cells(excl.endpoint), f"[red]excluded by {by}[/red]: {escape(excl.detail)}")
         console.print(table)
         if plan.dropped_parameters:
             console.print(f"  note: no endpoint supports {', '.join(plan.dropped_parameters)}: OpenRouter drops it")
         if plan.failure is not None:
-            console.print(f"  [red]OpenRouter would answer {plan.failure.status}:[/red] {plan.failure.message}")
+            line = f"  [red]OpenRouter would answer {plan.failure.status}:[/red] {escape(plan.failure.message)}"
+            named = _failure_causes(causes)
+            if named:
+                line += f" [yellow](caused by route override {', '.join(named)})[/yellow]"
+            console.print(line)
 
 
 def _cells(ep: Any) -> list[str]:

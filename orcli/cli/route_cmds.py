@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,11 +17,14 @@ from orcli.catalog.load import load_catalog
 from orcli.catalog.model import Catalog
 from orcli.cli.boundary import UsageError
 from orcli.cli.output import print_json, stdout_console
+from orcli.overrides.effect import contradictions
 from orcli.overrides.impact import Impact, PolicyWorkflow, assess, policy_workflows, unknown_targets
+from orcli.overrides.location import Store, open_store
 from orcli.overrides.model import Override, OverrideAction, new_override
-from orcli.overrides.store import OverrideStore, current_actor, load_overrides, overrides_path
+from orcli.overrides.store import current_actor
 from orcli.overrides.timefmt import expiry, human_duration, iso_utc
 from orcli.policy.load import load_policy, policy_files
+from orcli.project import project_root
 
 DEFAULT_POLICIES = Path("policies")
 
@@ -32,6 +35,15 @@ def utc_now() -> datetime:
 
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
+
+
+def terminal_confirm() -> Callable[[str], bool] | None:
+    """A yes/no prompt when a person is at a terminal; None for scripts and pipes."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    import typer
+
+    return lambda question: typer.confirm(question, default=False)
 
 
 @dataclass(frozen=True)
@@ -84,12 +96,13 @@ class Target:
 
 def _policy_targets(policies: Sequence[Path] | None, *, required: bool) -> list[PolicyWorkflow]:
     paths: Sequence[Path]
+    default = project_root() / DEFAULT_POLICIES
     if policies:
         paths = policies
-    elif DEFAULT_POLICIES.is_dir():
-        paths = [DEFAULT_POLICIES]
+    elif default.is_dir():
+        paths = [default]
     elif required:
-        raise UsageError("--policy: no policies given and no policies/ folder here")
+        raise UsageError("--policy: no policies given and no policies/ folder in the project")
     else:
         return []
     return policy_workflows(load_policy(p) for p in policy_files(paths))
@@ -97,10 +110,11 @@ def _policy_targets(policies: Sequence[Path] | None, *, required: bool) -> list[
 
 def add_cmd(
     target: Target,
-    overrides: Path | None,
+    overrides: str | None,
     policies: Sequence[Path] | None,
     catalog_path: Path | None,
     force: bool,
+    replace: Sequence[str] = (),
 ) -> None:
     """Store a disable or force override, unless it strands a workflow (then only with ``--force``)."""
     now = utc_now()
@@ -118,23 +132,23 @@ def add_cmd(
     changed: list[Impact] = []
 
     def check(existing: tuple[Override, ...], stored: Override) -> None:
-        if stored.action is OverrideAction.FORCE:
-            forces = (o for o in existing if o.action is OverrideAction.FORCE and o.is_active(now))
-            clash = next((o for o in forces if o.workflow == stored.workflow), None)
-            if clash is not None:
-                raise UsageError(
-                    f"workflow '{stored.workflow}' is already forced by {clash.id} ({clash.target}); "
-                    f"run 'orcli route enable {clash.id}' first"
-                )
+        # A store may decide twice (another writer got in first): keep the last decision's findings.
+        changed.clear()
+        stranded.clear()
+        clashes = contradictions(stored, existing, now)
+        if clashes:
+            raise UsageError(_contradiction(stored, clashes))
         impacts = assess(stored, existing, workflows, catalog, now)
         changed.extend(impacts)
         stranded.extend(i for i in impacts if i.stranded)
         if stranded and not force:
             raise UsageError(_refusal(stored, stranded))
 
-    store = OverrideStore(overrides_path(overrides))
-    stored = store.add(candidate, now=now, check=check)
+    store = open_store(overrides)
+    stored = store.add(candidate, now=now, check=check, replace=replace)
     print(f"added {stored.id}: {stored.describe()}, {_expiry_text(stored, now)}")
+    for replaced in replace:
+        print(f"  replaced {replaced} (removed in the same change)")
     print(f"  reason: {stored.reason}")
     if workflows:
         names = ", ".join(i.workflow for i in changed) or "none"
@@ -143,6 +157,20 @@ def add_cmd(
         where = f"workflow '{impact.workflow}' ({impact.source})"
         _stderr(f"warning: {where} now has no eligible endpoint: {impact.after.problem}")
     print(f"  undo: orcli route enable {stored.id}")
+    _wrote(store)
+
+
+def _wrote(store: Store) -> None:
+    print(f"  store: {store.location}")
+
+
+def _contradiction(candidate: Override, clashes: Sequence[Override]) -> str:
+    first = clashes[0]
+    named = "; ".join(f"{o.id} ({o.describe()}, by {o.created_by}: {o.reason})" for o in clashes)
+    return (
+        f"refused: {candidate.describe()} contradicts active override {named}; "
+        f"add --replace {first.id} to lift it in the same change, or run 'orcli route enable {first.id}' first"
+    )
 
 
 def _refusal(candidate: Override, stranded: Sequence[Impact]) -> str:
@@ -163,32 +191,59 @@ def _expiry_text(override: Override, now: datetime) -> str:
     return f"expires {iso_utc(override.expires_at)} (in {human_duration(left)})"
 
 
-def enable_cmd(override_id: str, overrides: Path | None, reason: str | None) -> None:
-    store = OverrideStore(overrides_path(overrides))
+def enable_cmd(override_id: str, overrides: str | None, reason: str | None) -> None:
+    store = open_store(overrides)
     removed = store.enable(override_id, now=utc_now(), why=reason)
     print(f"removed {removed.id}: {removed.describe()} no longer applies")
+    _wrote(store)
 
 
-def clear_cmd(overrides: Path | None, expired_only: bool, reason: str | None) -> None:
-    store = OverrideStore(overrides_path(overrides))
-    removed = store.clear(now=utc_now(), expired_only=expired_only, why=reason)
+def clear_cmd(
+    overrides: str | None,
+    expired_only: bool,
+    reason: str | None,
+    yes: bool,
+    confirm: Callable[[str], bool] | None = None,
+) -> None:
+    """Remove every override, or the expired ones.
+
+    Lifting everything at once is the one change that can undo a whole incident response,
+    so it needs a reason for the audit log and, on a terminal, a yes to a prompt listing
+    what would go. ``--expired`` removes only overrides that no longer apply: no reason needed.
+    """
+    if not expired_only and (reason is None or not reason.strip()):
+        raise UsageError("--reason: required to clear every override (it goes to the audit log); or use --expired")
+    store = open_store(overrides)
+    now = utc_now()
+    if not expired_only and not yes and confirm is not None:
+        active = store.read().active(now)
+        if active:
+            listed = ", ".join(f"{o.id} ({o.describe()})" for o in active)
+            question = f"remove {len(active)} active override(s) from {store.location}: {listed}?"
+            if not confirm(question):
+                print("nothing removed")
+                return
+    why = reason.strip() if reason else "expired"
+    removed = store.clear(now=now, expired_only=expired_only, why=why)
     what = "expired override(s)" if expired_only else "override(s)"
     if not removed:
         print(f"no {what} to remove")
         return
     print(f"removed {len(removed)} {what}: {', '.join(o.id for o in removed)}")
+    _wrote(store)
 
 
-def list_cmd(overrides: Path | None, as_json: bool) -> None:
+def list_cmd(overrides: str | None, as_json: bool) -> None:
     now = utc_now()
-    content = load_overrides(overrides_path(overrides))
+    store = open_store(overrides)
+    content = store.read()
     if as_json:
         print_json([_override_json(o, now) for o in content.overrides])
         return
     if not content.overrides:
         print("no route overrides")
         return
-    table = Table(title=f"route overrides ({overrides_path(overrides)})", title_justify="left")
+    table = Table(title=f"route overrides ({escape(store.location)})", title_justify="left")
     for column in ("id", "action", "target", "workflow", "status", "reason", "by"):
         table.add_column(column, no_wrap=column != "reason")
     for o in content.overrides:
@@ -215,13 +270,13 @@ def _override_json(override: Override, now: datetime) -> dict[str, Any]:
 
 
 def preview_cmd(
-    target: Target, overrides: Path | None, policies: Sequence[Path] | None, catalog_path: Path | None, as_json: bool
+    target: Target, overrides: str | None, policies: Sequence[Path] | None, catalog_path: Path | None, as_json: bool
 ) -> None:
     now = utc_now()
     candidate = target.build(now)
     catalog: Catalog = load_catalog(catalog_path)
     workflows = _policy_targets(policies, required=True)
-    existing = load_overrides(overrides_path(overrides)).overrides
+    existing = open_store(overrides).read().overrides
     problems = unknown_targets(candidate, workflows, catalog)
     impacts = assess(candidate, existing, workflows, catalog, now)
     if as_json:

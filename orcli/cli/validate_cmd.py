@@ -10,8 +10,7 @@ from typing import TextIO
 
 from orcli.catalog.load import load_catalog
 from orcli.cli.boundary import ExitCode, UsageError
-from orcli.overrides.store import load_overrides
-from orcli.overrides.store import overrides_path as store_path
+from orcli.overrides.location import read_overrides
 from orcli.policy.validate import ValidationReport, validate_paths
 
 Renderer = Callable[[ValidationReport, TextIO, TextIO], None]
@@ -77,13 +76,13 @@ RENDERERS: dict[str, Renderer] = {"text": render_text, "json": render_json, "git
 
 
 def run(
-    paths: list[Path], catalog_path: Path | None, strict: bool, output_format: str, overrides_path: Path | None = None
+    paths: list[Path], catalog_path: Path | None, strict: bool, output_format: str, overrides_path: str | None = None
 ) -> ExitCode:
     renderer = RENDERERS.get(output_format)
     if renderer is None:
         raise UsageError(f"--format: expected one of {', '.join(RENDERERS)}, got '{output_format}'")
     catalog = load_catalog(catalog_path)
-    overrides = load_overrides(store_path(overrides_path)).overrides
+    overrides = read_overrides(overrides_path).overrides
     report = validate_paths(paths, catalog, overrides=overrides)
     renderer(report, sys.stdout, sys.stderr)
     # The worst outcome decides: bad input, then failed checks.

@@ -30,8 +30,8 @@ from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome,
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
 from orcli.errors import BudgetExceeded, InputError, InvalidValue
+from orcli.overrides.location import read_overrides
 from orcli.overrides.store import load_overrides
-from orcli.overrides.store import overrides_path as store_path
 from orcli.policy.load import load_policy
 from orcli.policy.model import Workflow
 from orcli.policy.resolve import resolve_workflow
@@ -71,15 +71,18 @@ def prepare(
     catalog: Catalog,
     *,
     seed: int | None = None,
-    overrides_path: Path | None = None,
+    overrides_path: str | Path | None = None,
     now: datetime | None = None,
 ) -> DrillInputs:
     """Load the policy and overrides a scenario names and check they fit together.
 
     Route overrides come from the on-call store (``--overrides``, ``ORCLI_OVERRIDES`` or
-    ``.orcli/overrides.yaml``) and from the scenario's own ``overrides:`` file, so "what
-    happens if we disable X now" is one command.
+    the project's ``.orcli/overrides.yaml``; a file or Redis) and from the scenario's own
+    ``overrides:`` file, so "what happens if we disable X now" is one command. The store
+    is read once, here, and expiry is judged at this moment: a drill runs against one
+    snapshot of on-call's decisions however long it takes.
     """
+    moment = now or datetime.now(UTC)
     scenario = loaded.scenario
     policy_path = loaded.resolve(scenario.policy)
     if not policy_path.exists():
@@ -92,13 +95,12 @@ def prepare(
             known = ", ".join(sorted(policy.policy.workflows))
             raise loaded.document.error(("workflows", i), f"no workflow '{name}' in {policy_path} (has: {known})")
         workflows[name] = policy.policy.workflows[name]
-    overrides = list(load_overrides(store_path(overrides_path)).overrides)
+    overrides = list(read_overrides(overrides_path).overrides)
     if scenario.overrides is not None:
         own = loaded.resolve(scenario.overrides)
         if not own.exists():
             raise loaded.document.error(("overrides",), f"overrides file not found: {own}")
         overrides.extend(load_overrides(own).overrides)
-    moment = now or datetime.now(UTC)
     applied: list[str] = []
     for name, workflow in list(workflows.items()):
         resolved = resolve_workflow(name, workflow, overrides, moment)

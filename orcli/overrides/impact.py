@@ -78,7 +78,10 @@ class Impact:
 
     @property
     def changed(self) -> bool:
-        return self.before.compiled != self.after.compiled or self.before.eligible != self.after.eligible
+        """The endpoints OpenRouter would try changed (which, or their order), or why none is
+        eligible did. A request that changes without changing its route (ignoring a provider
+        the workflow never reaches) is not a change on-call needs to hear about."""
+        return self.before.eligible != self.after.eligible or self.before.problem != self.after.problem
 
     @property
     def stranded(self) -> bool:

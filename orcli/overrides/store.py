@@ -1,9 +1,11 @@
 """The overrides file on disk: read it, change it safely, and log every change.
 
-Every change runs under an exclusive file lock (``<file>.lock``), re-reads the file,
-writes the new content to a temporary file in the same folder and renames it over
-the old one. So concurrent writers queue instead of losing each other's changes, and
-a crash mid-write leaves either the old file or the new one, never half of either.
+Every change is decided on a snapshot, then committed under an exclusive file lock
+(``<file>.lock``): re-read the file, compare, write the new content to a temporary
+file in the same folder and rename it over the old one. So concurrent writers queue
+only for the few milliseconds of the read-modify-write instead of losing each other's
+changes, and a crash mid-write leaves either the old file or the new one, never half
+of either. The lock is an OS lock: a writer killed while holding it releases it.
 
 A file that does not parse stops every write with the loader's
 ``file:line:col: field: message`` error: it is never replaced by a "fixed" version
@@ -22,13 +24,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 import yaml
 
-from orcli.errors import InputError, InvalidValue
-from orcli.overrides.model import Override, OverridesFile, unique_id
-from orcli.overrides.timefmt import iso_utc
+from orcli.errors import InputError
+from orcli.overrides.changes import AddCheck, AuditEvent, Change, plan_add, plan_clear, plan_enable
+from orcli.overrides.model import Override, OverridesFile
+from orcli.project import project_root
 from orcli.sourcefile import load_document, parse_model
 
 DEFAULT_PATH = Path(".orcli") / "overrides.yaml"
@@ -37,10 +39,6 @@ ACTOR_VARS = ("ORCLI_ACTOR", "USER", "LOGNAME")
 LOCK_TIMEOUT_S = 10.0
 NEW_FILE_MODE = 0o644  # a team's shared state: readable by everyone who resolves policies
 
-AuditEvent = Literal["add", "enable", "clear"]
-# Runs under the lock with the overrides already in the file and the one being added;
-# raises to refuse the addition.
-AddCheck = Callable[[tuple[Override, ...], Override], None]
 
 _HEADER = (
     "# Route overrides in force, managed by `orcli route` (see docs/overrides.md).\n"
@@ -49,13 +47,16 @@ _HEADER = (
 )
 
 
-def overrides_path(flag: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    """``--overrides`` if given, else ``$ORCLI_OVERRIDES``, else ``.orcli/overrides.yaml`` here."""
+def overrides_path(
+    flag: str | Path | None = None, environ: Mapping[str, str] | None = None, cwd: str | Path | None = None
+) -> Path:
+    """``--overrides`` if given, else ``$ORCLI_OVERRIDES``, else ``.orcli/overrides.yaml`` in
+    the project root (see :func:`orcli.project.project_root`), whichever folder this runs from."""
     if flag is not None:
         return Path(flag)
     env = os.environ if environ is None else environ
     from_env = env.get(ENV_VAR)
-    return Path(from_env) if from_env else DEFAULT_PATH
+    return Path(from_env) if from_env else project_root(cwd) / DEFAULT_PATH
 
 
 def audit_log_path(path: str | Path) -> Path:
@@ -89,8 +90,14 @@ def render_overrides(content: OverridesFile) -> str:
     return _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
 
-class OverrideStore:
-    """The overrides file at ``path`` and its audit log; every method that writes takes the lock."""
+class FileStore:
+    """The overrides file at ``path`` and its audit log.
+
+    A write decides its change on a snapshot read without the lock (a caller's check may
+    plan routes over the whole catalog, which must not hold up other writers), then takes
+    the lock only to re-read, compare and replace the file. When another writer got in
+    between, the change is decided again on what is there now, still under the lock.
+    """
 
     def __init__(self, path: str | Path, *, actor: str | None = None, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
@@ -99,43 +106,46 @@ class OverrideStore:
         self.actor = actor if actor is not None else current_actor()
         self.lock_timeout_s = lock_timeout_s
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     def read(self) -> OverridesFile:
         return load_overrides(self.path)
 
-    def add(self, override: Override, *, now: datetime, check: AddCheck | None = None) -> Override:
+    def add(
+        self, override: Override, *, now: datetime, check: AddCheck | None = None, replace: Sequence[str] = ()
+    ) -> Override:
         """Append ``override`` (with a fresh id if its id is taken) and return it as stored."""
-        with self._locked():
-            current = self.read()
-            stored = unique_id(override, {o.id for o in current.overrides})
-            if check is not None:
-                check(current.overrides, stored)
-            self._write(OverridesFile(overrides=(*current.overrides, stored)))
-            self._audit("add", [stored], now, why=stored.reason)
-        return stored
+        change = self._commit(
+            lambda current: plan_add(current, override, check=check, replace=replace, location=self.location), now
+        )
+        assert change.added is not None
+        return change.added
 
     def enable(self, override_id: str, *, now: datetime, why: str | None = None) -> Override:
         """Remove one override, which re-enables the route it disabled or forced."""
-        with self._locked():
-            current = self.read()
-            found = current.find(override_id)
-            if found is None:
-                known = ", ".join(o.id for o in current.overrides) or "none"
-                raise InvalidValue(f"{self.path}: no override '{override_id}' (ids in the file: {known})")
-            kept = tuple(o for o in current.overrides if o.id != override_id)
-            self._write(OverridesFile(overrides=kept))
-            self._audit("enable", [found], now, why=why)
-        return found
+        change = self._commit(lambda current: plan_enable(current, override_id, why=why, location=self.location), now)
+        return change.removed[0]
 
     def clear(self, *, now: datetime, expired_only: bool = False, why: str | None = None) -> tuple[Override, ...]:
         """Remove every override (or only the expired ones); returns what was removed."""
+        change = self._commit(lambda current: plan_clear(current, now=now, expired_only=expired_only, why=why), now)
+        return change.removed
+
+    def _commit(self, decide: Callable[[OverridesFile], Change], now: datetime) -> Change:
+        change = decide(self.read())
+        if change.empty:
+            return change
         with self._locked():
             current = self.read()
-            removed = tuple(o for o in current.overrides if not (expired_only and o.is_active(now)))
-            if removed:
-                kept = tuple(o for o in current.overrides if o not in removed)
-                self._write(OverridesFile(overrides=kept))
-                self._audit("clear", removed, now, why=why)
-        return removed
+            if current != change.before:
+                change = decide(current)
+                if change.empty:
+                    return change
+            self._write(change.after)
+            self._audit(change.events, now)
+        return change
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -184,23 +194,8 @@ class OverrideStore:
             raise InputError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
         _fsync_folder(folder)
 
-    def _audit(self, event: AuditEvent, overrides: Sequence[Override], now: datetime, *, why: str | None) -> None:
-        lines = [
-            json.dumps(
-                {
-                    "at": iso_utc(now),
-                    "actor": self.actor,
-                    "event": event,
-                    "id": o.id,
-                    "what": o.describe(),
-                    "why": why,
-                    "expires_at": iso_utc(o.expires_at) if o.expires_at else None,
-                    "override": o.audit_json(),
-                },
-                sort_keys=False,
-            )
-            for o in overrides
-        ]
+    def _audit(self, events: Sequence[AuditEvent], now: datetime) -> None:
+        lines = [json.dumps(event.record(now, self.actor), sort_keys=False) for event in events]
         try:
             with open(self.audit_path, "a", encoding="utf-8") as handle:
                 handle.write("".join(line + "\n" for line in lines))
@@ -208,6 +203,9 @@ class OverrideStore:
                 os.fsync(handle.fileno())
         except OSError as exc:
             raise InputError(f"{self.audit_path}: cannot append to the audit log: {exc.strerror or exc}") from None
+
+
+OverrideStore = FileStore  # the name this class had before the Redis store existed
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -83,7 +83,7 @@ def test_add_enable_clear_and_the_audit_log(tmp_path: Path) -> None:
     assert store.read().overrides == (together,)
     with pytest.raises(InvalidValue) as info:
         store.enable(groq.id, now=T0)
-    assert info.value.message == f"{path}: no override '{groq.id}' (ids in the file: {together.id})"
+    assert info.value.message == f"{path}: no override '{groq.id}' (ids in the store: {together.id})"
 
     assert store.clear(now=T0 + timedelta(minutes=6)) == (together,)
     assert store.read().overrides == ()
@@ -196,10 +196,12 @@ def test_a_refused_check_writes_nothing(tmp_path: Path) -> None:
     assert len(audit_log_path(path).read_text().splitlines()) == 1
 
 
-def test_path_and_actor_resolution() -> None:
+def test_path_and_actor_resolution(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "src").mkdir()
     assert overrides_path("x.yaml", {"ORCLI_OVERRIDES": "env.yaml"}) == Path("x.yaml")
     assert overrides_path(None, {"ORCLI_OVERRIDES": "env.yaml"}) == Path("env.yaml")
-    assert overrides_path(None, {}) == Path(".orcli/overrides.yaml")
+    assert overrides_path(None, {}, cwd=tmp_path / "src") == tmp_path / ".orcli/overrides.yaml"
     assert current_actor({"ORCLI_ACTOR": "pager", "USER": "u"}) == "pager"
     assert current_actor({"USER": "u", "LOGNAME": "l"}) == "u"
     assert current_actor({"LOGNAME": "l"}) == "l"
