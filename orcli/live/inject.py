@@ -34,7 +34,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import httpx
@@ -44,43 +44,14 @@ from orcli.ids import base_model, slug_of_name
 from orcli.live.guarded import is_chat
 from orcli.upstream import content, effects, sse
 from orcli.upstream.faults.activation import Event
+from orcli.upstream.faults.behaviour import Effect, Stage
 from orcli.upstream.faults.engine import FaultEngine
 from orcli.upstream.faults.log import Firing
-from orcli.upstream.faults.spec import (
-    BadRequestFault,
-    ConnectionResetFault,
-    ContextLengthFault,
-    FaultSpec,
-    InvalidResponseFault,
-    LatencyFault,
-    MalformedSseFault,
-    MalformedToolCallFault,
-    MissingDoneFault,
-    ModerationFault,
-    NoEndpointsFault,
-    OutageFault,
-    RateLimitFault,
-    StreamCutFault,
-    StreamErrorFault,
-    StreamStallFault,
-    TimeoutFault,
-)
+from orcli.upstream.faults.spec import FaultSpec
 from orcli.upstream.protocol import ApiError, ChatRequest, dumps, estimate_tokens, parse_chat
-from orcli.upstream.timing import added_latency_s
 
-# Faults that mean "this provider (or model) cannot serve right now".
-_DOWN = (
-    OutageFault,
-    RateLimitFault,
-    TimeoutFault,
-    NoEndpointsFault,
-    ModerationFault,
-    ContextLengthFault,
-    BadRequestFault,
-)
-# Provider-aimed faults that can only hit an answer that provider served.
-_SERVED_BY = (ModerationFault, ContextLengthFault, BadRequestFault, ConnectionResetFault)
-_STREAM = (StreamCutFault, StreamStallFault, MalformedSseFault, MissingDoneFault, StreamErrorFault)
+# Effects that slow a request down rather than fail it outright.
+_SLOWING = frozenset({Effect.DELAY, Effect.SILENT, Effect.HANG})
 _NO_READ_TIMEOUT_CAP_S = 600.0  # a hang with no read timeout set still ends
 _DROPPED_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 
@@ -170,7 +141,7 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
         self._sends[key] = self._sends.get(key, 0) + 1
         call = _Call(self._count, key, self._sends[key], now - self._origin_s, chat, body)
 
-        for spec in self._specs(lambda s: s.stage == "request"):
+        for spec in self._specs(lambda s: s.stage is Stage.REQUEST):
             if self._fires(spec, call, self._endpoint_for(spec, chat.models), chat.models):
                 return await self._request_fault(spec, call, request)
 
@@ -178,26 +149,28 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
         ignored: list[str] = []
         delay_s = 0.0
         failing: tuple[FaultSpec, Endpoint | None] | None = None
-        for spec in self._specs(lambda s: s.stage in ("route", "attempt")):
-            if spec.provider is not None and isinstance(spec, _SERVED_BY):
+        for spec in self._specs(lambda s: s.stage in (Stage.ROUTE, Stage.ATTEMPT)):
+            acts = spec.acts
+            if spec.provider is not None and acts.on_answer:
                 continue  # judged on the answer: only a response shows who served it
             ep = self._endpoint_for(spec, models)
             if not self._fires(spec, call, ep, models):
                 continue
-            if isinstance(spec, LatencyFault):
-                added = added_latency_s(spec.add_s, spec.distribution, self._rng)
+            if acts.effect is Effect.DELAY:
+                added = spec.slowdown(self._rng).added_s
                 delay_s += added
                 self._log(spec, call, f"+{added:.3f}s latency", failure=False)
                 continue
-            if isinstance(spec, ConnectionResetFault):
+            if acts.effect is Effect.DISCONNECT:
                 failing = (spec, ep)
                 break
             if spec.provider is not None and ep is not None and not _pinned(call.body, ep):
                 slug = spec.provider.lower()
                 if slug not in ignored:
                     ignored.append(slug)
-                if isinstance(spec, TimeoutFault) and not spec.hang:
-                    delay_s += spec.seconds  # OpenRouter waits that long before it gives up on the provider
+                if acts.effect is Effect.SILENT:
+                    # OpenRouter waits out the silent attempt before it gives up on the provider.
+                    delay_s += spec.attempt_error(call.chat, models[0], ep).duration_s
                 self._log(spec, call, f"provider.ignore += {slug}", failure=False)
                 continue
             target = _model_target(spec, models)
@@ -227,7 +200,7 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
 
     def _fires(self, spec: FaultSpec, call: _Call, ep: Endpoint | None, models: Sequence[str]) -> bool:
         event = Event(call.index, call.at_s, tuple(models), ep, attempt=call.attempt)
-        return bool(self.engine.evaluate(spec.stage, event, generation_id=None, applies=lambda f: f is spec))
+        return self.engine.evaluate_one(spec, event, generation_id=None)
 
     def _log(self, spec: FaultSpec, call: _Call, effect: str, *, failure: bool) -> None:
         self.injections.append(
@@ -263,17 +236,17 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
     def _delayers(self, call: _Call) -> list[FaultSpec]:
         """The faults that slowed this call (latency, or a provider timeout before rerouting)."""
         ids = {i.fault_id for i in self.injections if i.request_index == call.index and not i.failure}
-        return [s for s in self.engine.specs if s.fault_id in ids and isinstance(s, LatencyFault | TimeoutFault)]
+        return [s for s in self.engine.specs if s.fault_id in ids and s.acts.effect in _SLOWING]
 
     # -- faults answered here ------------------------------------------------------------
 
     async def _request_fault(self, spec: FaultSpec, call: _Call, request: httpx.Request) -> httpx.Response:
-        if isinstance(spec, ConnectionResetFault):
+        if spec.acts.effect is Effect.DISCONNECT:
             self._log(spec, call, "ConnectError", failure=True)
             raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
         model = self.catalog.get(call.chat.models[0])
         max_output = model.top_endpoint.max_completion_tokens if model is not None else 4096
-        error = effects.request_error(spec, call.chat, max_output, self._wall_now())
+        error = spec.refusal(call.chat, max_output, self._wall_now())
         return self._error(spec, call, request, error)
 
     async def _attempt_fault(
@@ -284,19 +257,17 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         read_timeout_s: float | None,
     ) -> httpx.Response:
-        if isinstance(spec, ConnectionResetFault):
+        effect = spec.acts.effect
+        if effect is Effect.DISCONNECT:
             self._log(spec, call, "RemoteProtocolError", failure=True)
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
-        if isinstance(spec, TimeoutFault) and spec.hang:
+        if effect is Effect.HANG:
             await self._wait(float("inf"), read_timeout_s, request, call, spec)
             self._log(spec, call, "no reply", failure=True)
             raise httpx.ReadTimeout("The read operation timed out", request=request)
-        if isinstance(spec, NoEndpointsFault):
-            message = spec.message or f"No endpoints found for {call.chat.models[0]}."
-            await anyio.sleep(0)
-            return self._error(spec, call, request, ApiError(404, message, {"error_type": "not_found"}))
+        # FAIL, SILENT, and DROP_ENDPOINT when the request has no model left to route to.
         endpoint = ep or _placeholder("OpenRouter", "openrouter")
-        failure = effects.attempt_error(spec, call.chat, call.chat.models[0], endpoint)
+        failure = spec.attempt_error(call.chat, call.chat.models[0], endpoint)
         await self._wait(failure.duration_s, read_timeout_s, request, call, spec)
         error = failure.error
         if failure.retry_after_s is not None:
@@ -326,7 +297,7 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
         return _placeholder(provider, slug_of_name(provider) or "unknown")
 
     def _served_by_fault(self, call: _Call, ep: Endpoint, model_id: str) -> FaultSpec | None:
-        for spec in self._specs(lambda s: s.provider is not None and isinstance(s, _SERVED_BY)):
+        for spec in self._specs(lambda s: s.provider is not None and s.acts.on_answer):
             if self._fires(spec, call, ep, (model_id,)):
                 return spec
         return None
@@ -334,10 +305,10 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
     def _served_by_error(
         self, spec: FaultSpec, call: _Call, request: httpx.Request, ep: Endpoint, model_id: str
     ) -> httpx.Response:
-        if isinstance(spec, ConnectionResetFault):
+        if spec.acts.effect is Effect.DISCONNECT:
             self._log(spec, call, "RemoteProtocolError", failure=True)
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
-        return self._error(spec, call, request, effects.attempt_error(spec, call.chat, model_id, ep).error)
+        return self._error(spec, call, request, spec.attempt_error(call.chat, model_id, ep).error)
 
     async def _complete(self, call: _Call, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         try:
@@ -355,20 +326,21 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
             if spec is not None:
                 return self._served_by_error(spec, call, request, ep, model_id)
         completion = _completion(choices[0])
-        for spec in self._specs(lambda s: s.stage == "response" and not isinstance(s, _STREAM)):
-            if not effects.response_fault_applies(spec, call.chat, completion) or not self._fires(
+        for spec in self._specs(lambda s: s.stage is Stage.RESPONSE and s.acts.effect is not Effect.STREAM):
+            if not effects.needs_met(spec.acts.needs, call.chat, completion) or not self._fires(
                 spec, call, ep, (model_id,)
             ):
                 continue
-            if isinstance(spec, InvalidResponseFault):
+            effect = spec.acts.effect
+            if effect is Effect.INVALID_BODY:
                 parsed.setdefault("provider", ep.provider_name if ep else "unknown")
-                self._log(spec, call, f"invalid response ({spec.mode})", failure=True)
-                return _rebuilt(response, effects.invalid_body(spec, parsed, call.chat), request)
-            if isinstance(spec, MalformedToolCallFault):
-                broken = content.break_tool_call(completion, call.chat, spec.mode, self._rng)
+                self._log(spec, call, spec.detail, failure=True)
+                return _rebuilt(response, spec.invalid_body(parsed, call.chat), request)
+            if effect is Effect.BREAK_TOOL_CALL:
+                broken = spec.break_completion(completion, call.chat, self._rng)
                 choices[0] = _with_completion(choices[0], broken)
                 completion = broken
-                self._log(spec, call, f"malformed tool call ({spec.mode})", failure=True)
+                self._log(spec, call, spec.detail, failure=True)
         return _rebuilt(response, dumps(parsed), request)
 
     async def _stream(self, call: _Call, request: httpx.Request, response: httpx.Response) -> httpx.Response:
@@ -394,21 +366,47 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
                 await response.aclose()
                 return self._served_by_error(spec, call, request, ep, model_id)
         fired = [
-            spec for spec in self._specs(lambda s: isinstance(s, _STREAM)) if self._fires(spec, call, ep, (model_id,))
+            spec
+            for spec in self._specs(lambda s: s.acts.effect is Effect.STREAM)
+            if self._fires(spec, call, ep, (model_id,))
         ]
         for spec in fired:
-            self._log(spec, call, spec.kind_name.replace("_", " "), failure=True)
+            self._log(spec, call, spec.detail, failure=True)
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _DROPPED_HEADERS]
         stream = _RewrittenStream(response, chunks, buffered, head or {}, fired, request)
         return httpx.Response(response.status_code, headers=headers, stream=stream, request=request)
 
 
+_Action = Literal["stall", "malformed", "error", "cut"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One change a stream fault makes, once ``after`` completion tokens have gone by."""
+
+    after: int
+    action: _Action
+    shape: sse.StreamShape  # the fault's whole change to the stream: its stall time, its error
+
+
+def _steps(shape: sse.StreamShape) -> list[_Step]:
+    """What a stream fault's shape asks for, as steps on a real stream (``missing_done`` is not one)."""
+    wanted: tuple[tuple[_Action, int | None], ...] = (
+        ("stall", shape.stall_after),
+        ("malformed", shape.malformed_after),
+        ("error", shape.error_after),
+        ("cut", shape.cut_after),
+    )
+    return [_Step(after, action, shape) for action, after in wanted if after is not None]
+
+
 class _RewrittenStream(httpx.AsyncByteStream):
     """A real event stream with the fired stream faults applied, line by line.
 
-    Token counts follow the simulator's estimate (four characters a token) over the text
-    and tool-call argument pieces seen so far. A fault whose threshold the answer never
-    reaches acts when the content ends (finish chunk, usage chunk or ``[DONE]``)."""
+    Each fault's change is the stream shape the simulator would build (``reshape``), played
+    on the real events. Token counts follow the simulator's estimate (four characters a
+    token) over the text and tool-call argument pieces seen so far. A fault whose threshold
+    the answer never reaches acts when the content ends (finish chunk, usage chunk or ``[DONE]``)."""
 
     def __init__(
         self,
@@ -423,7 +421,7 @@ class _RewrittenStream(httpx.AsyncByteStream):
         self._chunks = chunks
         self._buffered = buffered
         self._head = head
-        self._faults = faults
+        self._shapes = [fault.reshape(sse.StreamShape()) for fault in faults]
         self._request = request
 
     async def _lines(self) -> AsyncIterator[bytes]:
@@ -441,40 +439,39 @@ class _RewrittenStream(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         tokens = 0
-        pending = list(self._faults)
+        pending = [step for shape in self._shapes for step in _steps(shape)]
+        missing_done = any(shape.missing_done for shape in self._shapes)
         async for line in self._lines():
             text = line.decode("utf-8", "replace").strip()
             if text.startswith("data:"):
                 data = text[5:].strip()
                 event = _json(data.encode()) if data != "[DONE]" else None
                 content_over = data == "[DONE]" or not _carries_content(event)
-                for fault in list(pending):
-                    after = getattr(fault, "after_tokens", None)
-                    waiting = after is not None and tokens < after and not content_over
-                    if isinstance(fault, MissingDoneFault) or waiting:
+                for step in list(pending):
+                    if tokens < step.after and not content_over:
                         continue
-                    pending.remove(fault)
-                    async for piece in self._apply(fault):
+                    pending.remove(step)
+                    async for piece in self._apply(step):
                         yield piece
-                    if isinstance(fault, StreamCutFault | StreamErrorFault):
+                    if step.action in ("cut", "error"):
                         return
-                if data == "[DONE]" and any(isinstance(f, MissingDoneFault) for f in self._faults):
+                if data == "[DONE]" and missing_done:
                     continue
                 tokens += _tokens(event)
             yield line
 
-    async def _apply(self, fault: FaultSpec) -> AsyncIterator[bytes]:
-        if isinstance(fault, StreamCutFault):
+    async def _apply(self, step: _Step) -> AsyncIterator[bytes]:
+        if step.action == "cut":
             raise httpx.RemoteProtocolError(
                 "peer closed connection without sending complete message body (incomplete chunked read)",
                 request=self._request,
             )
-        if isinstance(fault, StreamStallFault):
-            await anyio.sleep(fault.seconds)
-        elif isinstance(fault, MalformedSseFault):
+        if step.action == "stall":
+            await anyio.sleep(step.shape.stall_s)
+        elif step.action == "malformed":
             yield b'data: {"id":"' + str(self._head.get("id", "gen")).encode() + b'","choices":[{"delta":{"cont\n\n'
-        elif isinstance(fault, StreamErrorFault):
-            error = effects.stream_shape(sse.StreamShape(), fault).error
+        elif step.action == "error":
+            error = step.shape.error
             assert error is not None
             chunk = {
                 "id": self._head.get("id"),

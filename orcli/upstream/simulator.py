@@ -31,17 +31,10 @@ from orcli.catalog.model import Catalog, Endpoint
 from orcli.routing.plan import PlanCache, RoutingFailure
 from orcli.upstream import admin, content, effects, responses, router, sse, timing
 from orcli.upstream.faults.activation import Event
+from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
 from orcli.upstream.faults.engine import FaultEngine
 from orcli.upstream.faults.log import Firing
-from orcli.upstream.faults.spec import (
-    ConnectionResetFault,
-    FaultSpec,
-    InvalidResponseFault,
-    LatencyFault,
-    MalformedToolCallFault,
-    NoEndpointsFault,
-    TimeoutFault,
-)
+from orcli.upstream.faults.spec import FaultSpec
 from orcli.upstream.health import HealthTracker
 from orcli.upstream.listing import endpoints_json, model_json, models_json
 from orcli.upstream.protocol import ApiError, ChatRequest, bad_request, dumps, parse_chat
@@ -310,7 +303,7 @@ class Simulator:
                 break
         first = steps[-1].candidate.endpoint if steps and steps[-1].candidate is not None else None
         fired = self._engine.evaluate(
-            "request", Event(index, now_s, chat.models, first), generation_id=call.gen_id, stop_at_first=True
+            Stage.REQUEST, Event(index, now_s, chat.models, first), generation_id=call.gen_id, stop_at_first=True
         )
         if fired:
             return self._request_fault(call, fired[0], overhead)
@@ -341,22 +334,21 @@ class Simulator:
 
     def _dropped(self, call: _Call, model_id: str, ep: Endpoint) -> str | None:
         """``no_endpoints`` faults: a message ("" = default) when one takes ``ep`` out of routing."""
-        if not self._engine.has_stage("route"):
+        if not self._engine.has_stage(Stage.ROUTE):
             return None
         event = Event(call.index, call.now_s, (model_id,), ep)
-        fired = self._engine.evaluate("route", event, generation_id=call.gen_id, stop_at_first=True)
+        fired = self._engine.evaluate(Stage.ROUTE, event, generation_id=call.gen_id, stop_at_first=True)
         if not fired:
             return None
-        assert isinstance(fired[0], NoEndpointsFault)
-        return fired[0].message or ""
+        return fired[0].dropped_message()
 
     def _request_fault(self, call: _Call, fault: FaultSpec, delay_s: float) -> Reply:
-        if isinstance(fault, ConnectionResetFault):
+        if fault.acts.effect is Effect.DISCONNECT:
             self._record_request(call, None, "connect_error", 0.0)
             return Reply(0, (), failure="connect")
         model = self.catalog.get(call.chat.models[0])
         max_output = model.top_endpoint.max_completion_tokens if model is not None else 4096
-        error = effects.request_error(fault, call.chat, max_output, self.options.epoch_s + call.now_s)
+        error = fault.refusal(call.chat, max_output, self.options.epoch_s + call.now_s)
         return self._refused(call.index, call.now_s, call.chat, error, delay_s, call.gen_id)
 
     def _attempt(self, call: _Call, elapsed: float, model_id: str, ep: Endpoint) -> Reply | tuple[ApiError, float]:
@@ -365,31 +357,26 @@ class Simulator:
         event = call.event(call.now_s + elapsed, model_id, ep)
         added_s = 0.0
         slowdown = 1.0
-        for fault in self._engine.evaluate(
-            "attempt", event, generation_id=call.gen_id, applies=lambda f: isinstance(f, LatencyFault)
-        ):
-            assert isinstance(fault, LatencyFault)
-            added_s += timing.added_latency_s(fault.add_s, fault.distribution, call.rng)
-            slowdown *= fault.throughput_factor
+        for fault in self._engine.evaluate(Stage.ATTEMPT, event, generation_id=call.gen_id, applies=_delays):
+            slow = fault.slowdown(call.rng)
+            added_s += slow.added_s
+            slowdown *= slow.throughput_factor
         failing = self._engine.evaluate(
-            "attempt",
-            event,
-            generation_id=call.gen_id,
-            applies=lambda f: not isinstance(f, LatencyFault),
-            stop_at_first=True,
+            Stage.ATTEMPT, event, generation_id=call.gen_id, applies=_fails, stop_at_first=True
         )
         if not failing:
             return self._serve(call, elapsed, added_s, slowdown, model_id, ep)
         fault = failing[0]
-        if isinstance(fault, ConnectionResetFault):
+        effect = fault.acts.effect
+        if effect is Effect.DISCONNECT:
             self._record_attempt(call, event, model_id, ep, added_s, 0, fault)
             self._record_request(call, None, "connection_reset", elapsed + added_s)
             return Reply(0, (), delay_s=elapsed + added_s, failure="reset")
-        if isinstance(fault, TimeoutFault) and fault.hang:
+        if effect is Effect.HANG:
             self._record_attempt(call, event, model_id, ep, _INF, 408, fault)
             self._record_request(call, None, "no_reply", _INF)
             return Reply(0, (), delay_s=_INF)
-        failure = effects.attempt_error(fault, call.chat, model_id, ep)
+        failure = fault.attempt_error(call.chat, model_id, ep)  # FAIL, SILENT
         spent = added_s + failure.duration_s
         if failure.outage:
             self._health.record_outage(model_id, ep, event.at_s)
@@ -407,25 +394,26 @@ class Simulator:
         completion = content.synthesize(chat, crng)
         event = call.event(call.now_s + elapsed, model_id, ep)
         fired = self._engine.evaluate(
-            "response",
+            Stage.RESPONSE,
             event,
             generation_id=call.gen_id,
-            applies=lambda f: effects.response_fault_applies(f, chat, completion),
+            applies=lambda acts: effects.needs_met(acts.needs, chat, completion),
         )
         shape = sse.StreamShape()
-        invalid: InvalidResponseFault | None = None
+        invalid: FaultSpec | None = None
         broken = False
         for fault in fired:
-            if isinstance(fault, MalformedToolCallFault):
+            effect = fault.acts.effect
+            if effect is Effect.BREAK_TOOL_CALL:
                 # One breakage per answer: the first fault that fires wins (a second one
                 # would try to re-break arguments that are no longer JSON).
                 if not broken:
-                    completion = effects.break_completion(completion, fault, chat, crng)
+                    completion = fault.break_completion(completion, chat, crng)
                     broken = True
-            elif isinstance(fault, InvalidResponseFault):
+            elif effect is Effect.INVALID_BODY:
                 invalid = invalid or fault
-            else:
-                shape = effects.stream_shape(shape, fault)
+            elif effect is Effect.STREAM:
+                shape = fault.reshape(shape)
 
         usage, billed, upstream = responses.usage(chat.prompt_tokens, completion.completion_tokens, ep)
         created = self.options.epoch_s + int(call.now_s)
@@ -463,7 +451,7 @@ class Simulator:
         response = responses.chat_completion(call.gen_id, model_id, ep, created, completion, usage)
         if call.metadata:
             response["openrouter_metadata"] = call.router_metadata()
-        body = dumps(response) if invalid is None else effects.invalid_body(invalid, response, chat)
+        body = dumps(response) if invalid is None else invalid.invalid_body(response, chat)
         total_s = elapsed + ttft_s + generation_s
         self._served(
             call, ep, model_id, completion, billed, upstream, total_s, generation_s, completion.finish_reason, native
@@ -655,6 +643,14 @@ class Simulator:
             data[f"usage{period}"] = usage
             data[f"byok_usage{period}"] = byok
         return {"data": data}
+
+
+def _delays(acts: Behaviour) -> bool:
+    return acts.effect is Effect.DELAY
+
+
+def _fails(acts: Behaviour) -> bool:
+    return acts.effect is not Effect.DELAY
 
 
 def error_reply(error: ApiError, delay_s: float = 0.0, gen_id: str | None = None) -> Reply:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orcli.catalog.model import Catalog
-from orcli.upstream.faults.spec import OutageFault, RateLimitFault
+from orcli.upstream.faults import OutageFault, RateLimitFault
 from orcli.upstream.simulator import Simulator
 from tests.upstream.support import client_for, request_body
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orcli.catalog.model import Catalog
 from orcli.clock import VirtualClock
-from orcli.upstream.faults.spec import LatencyFault, MalformedSseFault, OutageFault, RateLimitFault
+from orcli.upstream.faults import LatencyFault, MalformedSseFault, OutageFault, RateLimitFault
 from orcli.upstream.simulator import Simulator
 from tests.upstream.support import client_for, request_body
 

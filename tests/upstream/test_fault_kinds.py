@@ -11,7 +11,7 @@ import pytest
 
 from orcli.catalog.model import Catalog
 from orcli.clock import VirtualClock
-from orcli.upstream.faults.spec import (
+from orcli.upstream.faults import (
     AuthFault,
     BadRequestFault,
     BillingFault,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orcli.upstream
 import orcli.upstream.faults
-from orcli.upstream.faults.spec import FAULT_KINDS, FaultSpec
+from orcli.upstream.faults import FAULT_KINDS, FaultSpec
 
 
 def test_exports_exist() -> None:

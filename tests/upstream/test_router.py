@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from orcli.catalog.model import Catalog
-from orcli.upstream.faults.spec import (
+from orcli.upstream.faults import (
     ContextLengthFault,
     ModerationFault,
     OutageFault,

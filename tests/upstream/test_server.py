@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from orcli.catalog.model import Catalog
 from orcli.cli.app import app
-from orcli.upstream.faults.spec import (
+from orcli.upstream.faults import (
     AuthFault,
     BillingFault,
     ConnectionResetFault,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from orcli.catalog.model import Catalog
-from orcli.upstream.faults.spec import StreamStallFault
+from orcli.upstream.faults import StreamStallFault
 from orcli.upstream.records import Reply
 from orcli.upstream.simulator import Simulator, SimulatorOptions
 from tests.upstream.support import request_body

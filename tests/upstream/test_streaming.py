@@ -14,7 +14,7 @@ import trio.testing
 
 from orcli.catalog.model import Catalog
 from orcli.clock import VirtualClock
-from orcli.upstream.faults.spec import (
+from orcli.upstream.faults import (
     FaultSpec,
     MalformedSseFault,
     MissingDoneFault,
@@ -241,7 +241,7 @@ def test_async_concurrent_requests_overlap_in_virtual_time(catalog: Catalog) -> 
 
 
 def test_async_read_timeout(catalog: Catalog) -> None:
-    from orcli.upstream.faults.spec import TimeoutFault
+    from orcli.upstream.faults import TimeoutFault
 
     sim = Simulator(catalog, [TimeoutFault(hang=True)])
 

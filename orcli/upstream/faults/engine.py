@@ -6,13 +6,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from orcli.upstream.faults.activation import Event, fires, in_window, targets
+from orcli.upstream.faults.behaviour import Behaviour, Stage
 from orcli.upstream.faults.log import Firing
-from orcli.upstream.faults.spec import FaultSpec, Stage, with_ids
+from orcli.upstream.faults.spec import FaultSpec, with_ids
 
 
 @dataclass(slots=True)
 class _Slot:
     spec: FaultSpec
+    acts: Behaviour  # the spec's behaviour, resolved once: every evaluation reads it
     matched: int = 0  # matching events seen so far (for ``first`` and ``every``)
 
 
@@ -42,7 +44,7 @@ class FaultEngine:
         if any(slot.spec.id == named.id for slot in self._slots):
             raise ValueError(f"fault id '{named.id}' already exists")
         self._added += 1
-        self._slots.append(_Slot(named))
+        self._slots.append(_Slot(named, named.acts))
         self._group()
         return named
 
@@ -59,7 +61,7 @@ class FaultEngine:
     def _group(self) -> None:
         self._by_stage = {}
         for slot in self._slots:
-            self._by_stage.setdefault(slot.spec.stage, []).append(slot)
+            self._by_stage.setdefault(slot.acts.stage, []).append(slot)
 
     def clear_firings(self) -> None:
         self._firings.clear()
@@ -70,40 +72,56 @@ class FaultEngine:
         event: Event,
         *,
         generation_id: str | None,
-        applies: Callable[[FaultSpec], bool] | None = None,
+        applies: Callable[[Behaviour], bool] | None = None,
         stop_at_first: bool = False,
     ) -> list[FaultSpec]:
         """The faults of ``stage`` that fire on ``event``, in declaration order, each recorded.
 
-        ``applies`` narrows the candidates further (e.g. stream faults only on streamed
-        requests) *before* counting, so a fault that cannot apply never uses up its ``first``.
-        ``stop_at_first``: later faults are not evaluated once one fired (their counters stay).
+        ``applies`` narrows the candidates further by their behaviour (e.g. stream faults only
+        on streamed requests) *before* counting, so a fault that cannot apply never uses up
+        its ``first``. ``stop_at_first``: later faults are not evaluated once one fired (their
+        counters stay).
         """
         fired: list[FaultSpec] = []
         for slot in self._by_stage.get(stage, ()):
             spec = slot.spec
             if not targets(spec, event) or not in_window(spec, event):
                 continue
-            if applies is not None and not applies(spec):
+            if applies is not None and not applies(slot.acts):
                 continue
             slot.matched += 1
             if not fires(spec, slot.matched, self._seed, event):
                 continue
             fired.append(spec)
-            self._firings.append(
-                Firing(
-                    fault_id=spec.fault_id,
-                    kind=spec.kind_name,
-                    request_index=event.request_index,
-                    generation_id=generation_id,
-                    at_s=event.at_s,
-                    provider=event.endpoint.tag if event.endpoint is not None else None,
-                    model=event.models[0] if len(event.models) == 1 else None,
-                )
-            )
+            self._record(spec, event, generation_id)
             if stop_at_first:
                 break
         return fired
+
+    def evaluate_one(self, spec: FaultSpec, event: Event, *, generation_id: str | None) -> bool:
+        """Whether this one fault (which must be in the engine) fires on ``event``; recorded as
+        ``evaluate`` records, and no other fault's counter moves."""
+        slot = next(slot for slot in self._slots if slot.spec is spec)
+        if not targets(spec, event) or not in_window(spec, event):
+            return False
+        slot.matched += 1
+        if not fires(spec, slot.matched, self._seed, event):
+            return False
+        self._record(spec, event, generation_id)
+        return True
+
+    def _record(self, spec: FaultSpec, event: Event, generation_id: str | None) -> None:
+        self._firings.append(
+            Firing(
+                fault_id=spec.fault_id,
+                kind=spec.kind_name,
+                request_index=event.request_index,
+                generation_id=generation_id,
+                at_s=event.at_s,
+                provider=event.endpoint.tag if event.endpoint is not None else None,
+                model=event.models[0] if len(event.models) == 1 else None,
+            )
+        )
 
     def has_stage(self, stage: Stage) -> bool:
         return stage in self._by_stage

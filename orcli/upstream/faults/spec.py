@@ -18,292 +18,34 @@ per request for request-level kinds (auth, billing, OpenRouter-wide rate limits)
 provider attempt inside OpenRouter's failover for provider kinds (outage, timeout, ...),
 one per served response for response and stream kinds.
 
-Scenario files embed a list of these; :func:`parse_faults` reads a faults file with
-``file:line`` errors.
+Each kind is a class of its own in ``orcli.upstream.faults.kinds``; :data:`FaultSpec` is
+whichever of them a ``kind`` names. Scenario files embed a list of these;
+:func:`parse_faults` reads a faults file with ``file:line`` errors.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+import orcli.upstream.faults.kinds  # noqa: F401 - defines, and so registers, every kind
 from orcli.sourcefile import load_document, parse_model
+from orcli.upstream.faults.kind import Fault, FaultId, kind_name, kinds
 
-FaultId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", max_length=64)]
-Stage = Literal["request", "route", "attempt", "response"]
+__all__ = ["FAULT_KINDS", "FaultId", "FaultPlan", "FaultSpec", "parse_faults", "with_ids"]
 
+if TYPE_CHECKING:
+    FaultSpec: TypeAlias = Fault
+else:
+    # One of the registered kinds, told apart by ``kind``. The union's order is the kinds'
+    # ``order``: it is the order of the schema's ``oneOf`` and of "expected one of" errors.
+    FaultSpec = Annotated[functools.reduce(operator.or_, kinds()), Field(discriminator="kind")]
 
-class _Fault(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: FaultId | None = None  # default: "<kind>-<n>", n = 1-based position in its list
-    provider: str | None = Field(default=None, min_length=1)  # slug: a base slug matches all its endpoints
-    model: str | None = Field(default=None, min_length=1)  # model id; a ":variant" suffix is ignored
-    from_request: int | None = Field(default=None, ge=1)
-    to_request: int | None = Field(default=None, ge=1)
-    start_s: float | None = Field(default=None, ge=0)
-    end_s: float | None = Field(default=None, gt=0)
-    every: int | None = Field(default=None, ge=1)
-    probability: float | None = Field(default=None, gt=0, le=1)
-    first: int | None = Field(default=None, ge=1)
-    flap_period_s: float | None = Field(default=None, gt=0)
-    flap_down_s: float | None = Field(default=None, gt=0)
-
-    @model_validator(mode="after")
-    def _coherent(self) -> _Fault:
-        if self.from_request is not None and self.to_request is not None and self.to_request < self.from_request:
-            raise ValueError("to_request must not be before from_request")
-        if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
-            raise ValueError("end_s must be after start_s")
-        if self.flap_down_s is not None:
-            if self.flap_period_s is None:
-                raise ValueError("flap_down_s needs flap_period_s")
-            if self.flap_down_s >= self.flap_period_s:
-                raise ValueError("flap_down_s must be shorter than flap_period_s")
-        return self
-
-    @property
-    def kind_name(self) -> str:
-        return str(getattr(self, "kind"))  # noqa: B009 - every concrete fault declares ``kind``
-
-    @property
-    def stage(self) -> Stage:
-        return "attempt"
-
-    @property
-    def fault_id(self) -> str:
-        """The id; only unset on a spec that never went through a fault list."""
-        return self.id or self.kind_name
-
-
-class OutageFault(_Fault):
-    """The provider answers 5xx; OpenRouter fails over to the next endpoint."""
-
-    kind: Literal["outage"] = "outage"
-    status: Literal[500, 502, 503, 504, 524, 529] = 502
-    latency_s: float = Field(default=0.2, ge=0)  # how long the failing attempt takes
-    message: str | None = None
-
-
-class RateLimitFault(_Fault):
-    """429. ``scope: provider``: that provider's attempt fails and OpenRouter routes on.
-    ``scope: openrouter``: OpenRouter itself refuses the request, before routing."""
-
-    kind: Literal["rate_limit"] = "rate_limit"
-    scope: Literal["provider", "openrouter"] = "provider"
-    retry_after_s: float | None = Field(default=None, ge=0)
-    limit: int = Field(default=60, ge=1)  # X-RateLimit-Limit (OpenRouter-wide only)
-    reset_s: float = Field(default=60.0, gt=0)  # X-RateLimit-Reset = now + reset_s (OpenRouter-wide only)
-    latency_s: float = Field(default=0.1, ge=0)
-    message: str | None = None
-
-    @property
-    def stage(self) -> Stage:
-        return "request" if self.scope == "openrouter" else "attempt"
-
-
-class TimeoutFault(_Fault):
-    """The provider stays silent. OpenRouter abandons it after ``seconds`` and fails over
-    (a client with a shorter read timeout sees ``httpx.ReadTimeout`` first). ``hang: true``:
-    the reply never arrives at all; only the client's own timeout ends the wait."""
-
-    kind: Literal["timeout"] = "timeout"
-    seconds: float = Field(default=60.0, gt=0)
-    hang: bool = False
-
-
-class LatencyFault(_Fault):
-    """Added time to first token (``add_s``: fixed, uniform on [0, 2*add_s], or
-    exponential with mean add_s) and slower generation (throughput divided by
-    ``throughput_factor``). Several latency faults add up."""
-
-    kind: Literal["latency"] = "latency"
-    add_s: float = Field(default=1.0, ge=0)
-    distribution: Literal["fixed", "uniform", "exponential"] = "fixed"
-    throughput_factor: float = Field(default=1.0, ge=1)
-
-
-class ConnectionResetFault(_Fault):
-    """The connection drops. ``phase: connect``: before the request reaches OpenRouter
-    (``httpx.ConnectError``); ``phase: read``: while the targeted provider is serving,
-    before any response byte (``httpx.RemoteProtocolError``)."""
-
-    kind: Literal["connection_reset"] = "connection_reset"
-    phase: Literal["connect", "read"] = "read"
-
-    @property
-    def stage(self) -> Stage:
-        return "request" if self.phase == "connect" else "attempt"
-
-
-class MalformedToolCallFault(_Fault):
-    """The served tool call is broken: arguments that are not JSON, arguments that violate
-    the tool's schema, a tool name not offered, or no tool call although one was required."""
-
-    kind: Literal["malformed_tool_call"] = "malformed_tool_call"
-    mode: Literal["invalid_json", "schema_violation", "unknown_tool", "missing_tool_calls"] = "invalid_json"
-
-    @property
-    def stage(self) -> Stage:
-        return "response"
-
-
-class InvalidResponseFault(_Fault):
-    """A 200 that is not a usable completion. Non-streamed requests only."""
-
-    kind: Literal["invalid_response"] = "invalid_response"
-    mode: Literal["non_json", "empty_choices", "error_in_200", "choice_error", "invalid_structured_output"] = "non_json"
-
-    @property
-    def stage(self) -> Stage:
-        return "response"
-
-
-class AuthFault(_Fault):
-    """401 before routing (a disabled or unknown key)."""
-
-    kind: Literal["auth"] = "auth"
-    message: str | None = None
-
-    @property
-    def stage(self) -> Stage:
-        return "request"
-
-
-class BillingFault(_Fault):
-    """402 before routing: too few credits for the request."""
-
-    kind: Literal["billing"] = "billing"
-    message: str | None = None
-
-    @property
-    def stage(self) -> Stage:
-        return "request"
-
-
-class ModerationFault(_Fault):
-    """403: the model's moderation flags the input; OpenRouter moves to the next model."""
-
-    kind: Literal["moderation"] = "moderation"
-    reasons: tuple[str, ...] = Field(default=("harassment",), min_length=1)
-    message: str | None = None
-
-
-class ContextLengthFault(_Fault):
-    """400 context_length_exceeded from the targeted model; OpenRouter moves to the next model."""
-
-    kind: Literal["context_length"] = "context_length"
-    message: str | None = None
-
-
-class BadRequestFault(_Fault):
-    """400 invalid_request from the targeted model: it rejects what the request asks for (an
-    assistant prefill, a parameter it does not take). OpenRouter moves to the next model."""
-
-    kind: Literal["bad_request"] = "bad_request"
-    message: str | None = None
-
-
-class NoEndpointsFault(_Fault):
-    """The targeted endpoints drop out of routing; a model left with none answers 404."""
-
-    kind: Literal["no_endpoints"] = "no_endpoints"
-    message: str | None = None
-
-    @property
-    def stage(self) -> Stage:
-        return "route"
-
-
-class _StreamFault(_Fault):
-    @property
-    def stage(self) -> Stage:
-        return "response"
-
-
-class StreamCutFault(_StreamFault):
-    """The stream stops after ``after_tokens`` completion tokens: no finish chunk, no usage,
-    no ``[DONE]``; the connection closes mid-body (``httpx.RemoteProtocolError``)."""
-
-    kind: Literal["stream_cut"] = "stream_cut"
-    after_tokens: int = Field(default=10, ge=0)
-
-
-class StreamStallFault(_StreamFault):
-    """After ``after_tokens`` tokens the stream goes quiet for ``seconds``, then resumes."""
-
-    kind: Literal["stream_stall"] = "stream_stall"
-    after_tokens: int = Field(default=5, ge=0)
-    seconds: float = Field(default=30.0, gt=0)
-
-
-class MalformedSseFault(_StreamFault):
-    """After ``after_tokens`` tokens one event's data is not valid JSON; the stream goes on."""
-
-    kind: Literal["malformed_sse"] = "malformed_sse"
-    after_tokens: int = Field(default=5, ge=0)
-
-
-class MissingDoneFault(_StreamFault):
-    """The stream ends cleanly after the usage chunk but never sends ``data: [DONE]``."""
-
-    kind: Literal["missing_done"] = "missing_done"
-
-
-class StreamErrorFault(_StreamFault):
-    """After ``after_tokens`` tokens, OpenRouter's in-band terminal error chunk
-    (``finish_reason: "error"``), then the stream ends. No failover: the stream had started."""
-
-    kind: Literal["stream_error"] = "stream_error"
-    after_tokens: int = Field(default=5, ge=0)
-    code: int = Field(default=502, ge=400, le=599)
-    message: str | None = None
-
-
-FaultSpec = Annotated[
-    OutageFault
-    | RateLimitFault
-    | TimeoutFault
-    | LatencyFault
-    | ConnectionResetFault
-    | MalformedToolCallFault
-    | InvalidResponseFault
-    | AuthFault
-    | BillingFault
-    | ModerationFault
-    | ContextLengthFault
-    | BadRequestFault
-    | NoEndpointsFault
-    | StreamCutFault
-    | StreamStallFault
-    | MalformedSseFault
-    | MissingDoneFault
-    | StreamErrorFault,
-    Field(discriminator="kind"),
-]
-
-FAULT_KINDS: tuple[str, ...] = (
-    "outage",
-    "rate_limit",
-    "timeout",
-    "latency",
-    "connection_reset",
-    "malformed_tool_call",
-    "invalid_response",
-    "auth",
-    "billing",
-    "moderation",
-    "context_length",
-    "bad_request",
-    "no_endpoints",
-    "stream_cut",
-    "stream_stall",
-    "malformed_sse",
-    "missing_done",
-    "stream_error",
-)
+FAULT_KINDS: tuple[str, ...] = tuple(kind_name(kind) for kind in kinds())
 
 
 def with_ids(faults: tuple[FaultSpec, ...] | list[FaultSpec], *, start: int = 1) -> tuple[FaultSpec, ...]:

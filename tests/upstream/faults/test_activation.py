@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orcli.catalog.model import Catalog
-from orcli.upstream.faults.spec import AuthFault, OutageFault, RateLimitFault
+from orcli.upstream.faults import AuthFault, OutageFault, RateLimitFault
 from orcli.upstream.simulator import Simulator
 from tests.upstream.support import request_body
 
@@ -96,7 +96,7 @@ def test_firings_are_recorded_with_request_time_provider_and_model(catalog: Cata
 
 
 def test_faults_compose_latency_adds_and_first_failure_wins(catalog: Catalog) -> None:
-    from orcli.upstream.faults.spec import LatencyFault
+    from orcli.upstream.faults import LatencyFault
 
     faults = [
         LatencyFault(add_s=2, id="slow-1"),

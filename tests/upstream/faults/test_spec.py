@@ -8,7 +8,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from orcli.errors import InputError, SourceError
-from orcli.upstream.faults.spec import FAULT_KINDS, FaultSpec, OutageFault, parse_faults, with_ids
+from orcli.upstream.faults import FAULT_KINDS, FaultSpec, OutageFault, parse_faults, with_ids
 
 EVERY_KIND = """\
 faults:

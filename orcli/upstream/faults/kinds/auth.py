@@ -1,0 +1,24 @@
+"""``auth``: OpenRouter refuses the key before routing."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
+from orcli.upstream.faults.kind import Fault
+from orcli.upstream.protocol import ApiError, ChatRequest
+
+
+class AuthFault(Fault):
+    """401 before routing (a disabled or unknown key)."""
+
+    order: ClassVar[int] = 80
+    behaviour: ClassVar[Behaviour] = Behaviour(Stage.REQUEST, Effect.REFUSE)
+    summary: ClassVar[str] = "401 before routing: a disabled or unknown key"
+    example: ClassVar[str] = "{kind: auth, from_request: 21, to_request: 40}"
+
+    kind: Literal["auth"] = "auth"
+    message: str | None = None
+
+    def refusal(self, chat: ChatRequest, max_output_tokens: int, epoch_now_s: float) -> ApiError:
+        return ApiError(401, self.message or "User not found.", {"error_type": "authentication"})

@@ -1,0 +1,27 @@
+"""``malformed_sse``: one event of the stream is not JSON."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
+from orcli.upstream.faults.kind import Fault
+from orcli.upstream.sse import StreamShape
+
+
+class MalformedSseFault(Fault):
+    """After ``after_tokens`` tokens one event's data is not valid JSON; the stream goes on."""
+
+    order: ClassVar[int] = 160
+    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary: ClassVar[str] = "after `after_tokens` (5) one event's data is not JSON; the stream goes on"
+    example: ClassVar[str] = "{kind: malformed_sse, after_tokens: 5, every: 4}"
+
+    kind: Literal["malformed_sse"] = "malformed_sse"
+    after_tokens: int = Field(default=5, ge=0)
+
+    def reshape(self, shape: StreamShape) -> StreamShape:
+        return replace(shape, malformed_after=self.after_tokens)

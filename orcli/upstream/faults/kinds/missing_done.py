@@ -1,0 +1,24 @@
+"""``missing_done``: the stream never sends its ``[DONE]``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar, Literal
+
+from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
+from orcli.upstream.faults.kind import Fault
+from orcli.upstream.sse import StreamShape
+
+
+class MissingDoneFault(Fault):
+    """The stream ends cleanly after the usage chunk but never sends ``data: [DONE]``."""
+
+    order: ClassVar[int] = 170
+    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary: ClassVar[str] = "the stream ends cleanly but never sends `data: [DONE]`"
+    example: ClassVar[str] = "{kind: missing_done, every: 4}"
+
+    kind: Literal["missing_done"] = "missing_done"
+
+    def reshape(self, shape: StreamShape) -> StreamShape:
+        return replace(shape, missing_done=True)

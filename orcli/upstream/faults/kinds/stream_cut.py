@@ -1,0 +1,28 @@
+"""``stream_cut``: the stream stops mid-answer and the connection closes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
+from orcli.upstream.faults.kind import Fault
+from orcli.upstream.sse import StreamShape
+
+
+class StreamCutFault(Fault):
+    """The stream stops after ``after_tokens`` completion tokens: no finish chunk, no usage,
+    no ``[DONE]``; the connection closes mid-body (``httpx.RemoteProtocolError``)."""
+
+    order: ClassVar[int] = 140
+    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary: ClassVar[str] = "the stream stops after `after_tokens` (10): no finish chunk, no usage, no `[DONE]`"
+    example: ClassVar[str] = "{kind: stream_cut, after_tokens: 20, every: 6}"
+
+    kind: Literal["stream_cut"] = "stream_cut"
+    after_tokens: int = Field(default=10, ge=0)
+
+    def reshape(self, shape: StreamShape) -> StreamShape:
+        return replace(shape, cut_after=self.after_tokens)

@@ -1,0 +1,28 @@
+"""``stream_stall``: the stream goes quiet, then resumes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
+from orcli.upstream.faults.kind import Fault
+from orcli.upstream.sse import StreamShape
+
+
+class StreamStallFault(Fault):
+    """After ``after_tokens`` tokens the stream goes quiet for ``seconds``, then resumes."""
+
+    order: ClassVar[int] = 150
+    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary: ClassVar[str] = "the stream goes quiet for `seconds` (30) after `after_tokens` (5), then resumes"
+    example: ClassVar[str] = "{kind: stream_stall, after_tokens: 5, seconds: 30}"
+
+    kind: Literal["stream_stall"] = "stream_stall"
+    after_tokens: int = Field(default=5, ge=0)
+    seconds: float = Field(default=30.0, gt=0)
+
+    def reshape(self, shape: StreamShape) -> StreamShape:
+        return replace(shape, stall_after=self.after_tokens, stall_s=self.seconds)
