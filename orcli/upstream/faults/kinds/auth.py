@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
 from orcli.upstream.faults.kind import Fault
@@ -12,10 +12,10 @@ from orcli.upstream.protocol import ApiError, ChatRequest
 class AuthFault(Fault):
     """401 before routing (a disabled or unknown key)."""
 
-    order: ClassVar[int] = 80
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.REQUEST, Effect.REFUSE)
-    summary: ClassVar[str] = "401 before routing: a disabled or unknown key"
-    example: ClassVar[str] = "{kind: auth, from_request: 21, to_request: 40}"
+    order = 80
+    behaviour = Behaviour(Stage.REQUEST, Effect.REFUSE)
+    summary = "401 before routing: a disabled or unknown key"
+    example = "{kind: auth, from_request: 21, to_request: 40}"
 
     kind: Literal["auth"] = "auth"
     message: str | None = None

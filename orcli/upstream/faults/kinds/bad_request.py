@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from orcli.catalog.model import Endpoint
 from orcli.upstream.effects import MODEL_CHECK_S, AttemptError
@@ -15,13 +15,13 @@ class BadRequestFault(Fault):
     """400 invalid_request from the targeted model: it rejects what the request asks for (an
     assistant prefill, a parameter it does not take). OpenRouter moves to the next model."""
 
-    order: ClassVar[int] = 120
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)
-    summary: ClassVar[str] = (
+    order = 120
+    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)
+    summary = (
         "400 `invalid_request` from the model (e.g. it rejects an assistant prefill); "
         "OpenRouter moves to the next model"
     )
-    example: ClassVar[str] = "{kind: bad_request, model: google/gemini-2.5-flash, message: prefill is not supported}"
+    example = "{kind: bad_request, model: google/gemini-2.5-flash, message: prefill is not supported}"
 
     kind: Literal["bad_request"] = "bad_request"
     message: str | None = None

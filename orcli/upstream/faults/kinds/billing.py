@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from orcli.upstream.effects import CREDITS_URL
 from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
@@ -13,10 +13,10 @@ from orcli.upstream.protocol import ApiError, ChatRequest
 class BillingFault(Fault):
     """402 before routing: too few credits for the request."""
 
-    order: ClassVar[int] = 90
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.REQUEST, Effect.REFUSE)
-    summary: ClassVar[str] = "402 before routing: not enough credits"
-    example: ClassVar[str] = "{kind: billing, start_s: 100, end_s: 200}"
+    order = 90
+    behaviour = Behaviour(Stage.REQUEST, Effect.REFUSE)
+    summary = "402 before routing: not enough credits"
+    example = "{kind: billing, start_s: 100, end_s: 200}"
 
     kind: Literal["billing"] = "billing"
     message: str | None = None

@@ -14,15 +14,13 @@ class ConnectionResetFault(Fault):
     (``httpx.ConnectError``); ``phase: read``: while the targeted provider is serving,
     before any response byte (``httpx.RemoteProtocolError``)."""
 
-    order: ClassVar[int] = 50
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ATTEMPT, Effect.DISCONNECT, on_answer=True)
+    order = 50
+    behaviour = Behaviour(Stage.ATTEMPT, Effect.DISCONNECT, on_answer=True)
     behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {
         ("phase", "connect"): Behaviour(Stage.REQUEST, Effect.DISCONNECT),
     }
-    summary: ClassVar[str] = (
-        "the connection drops: before OpenRouter (`phase: connect`) or while a provider serves (`read`)"
-    )
-    example: ClassVar[str] = "{kind: connection_reset, phase: read, every: 10}"
+    summary = "the connection drops: before OpenRouter (`phase: connect`) or while a provider serves (`read`)"
+    example = "{kind: connection_reset, phase: read, every: 10}"
 
     kind: Literal["connection_reset"] = "connection_reset"
     phase: Literal["connect", "read"] = "read"

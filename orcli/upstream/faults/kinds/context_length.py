@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from orcli.catalog.model import Endpoint
 from orcli.upstream.effects import MODEL_CHECK_S, AttemptError
@@ -14,10 +14,10 @@ from orcli.upstream.protocol import ApiError, ChatRequest
 class ContextLengthFault(Fault):
     """400 context_length_exceeded from the targeted model; OpenRouter moves to the next model."""
 
-    order: ClassVar[int] = 110
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)
-    summary: ClassVar[str] = "400 `context_length_exceeded` from the model; OpenRouter moves to the next model"
-    example: ClassVar[str] = "{kind: context_length, model: openai/gpt-4o, every: 3}"
+    order = 110
+    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)
+    summary = "400 `context_length_exceeded` from the model; OpenRouter moves to the next model"
+    example = "{kind: context_length, model: openai/gpt-4o, every: 3}"
 
     kind: Literal["context_length"] = "context_length"
     message: str | None = None

@@ -15,18 +15,18 @@ from orcli.upstream.protocol import ChatRequest, dumps
 class InvalidResponseFault(Fault):
     """A 200 that is not a usable completion. Non-streamed requests only."""
 
-    order: ClassVar[int] = 70
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.INVALID_BODY, frozenset({Need.NO_STREAM}))
+    order = 70
+    behaviour = Behaviour(Stage.RESPONSE, Effect.INVALID_BODY, frozenset({Need.NO_STREAM}))
     behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {
         ("mode", "invalid_structured_output"): Behaviour(
             Stage.RESPONSE, Effect.INVALID_BODY, frozenset({Need.NO_STREAM, Need.STRUCTURED_OUTPUT})
         ),
     }
-    summary: ClassVar[str] = (
+    summary = (
         "a 200 that is not a usable completion (non-streamed): "
         "`non_json`, `empty_choices`, `error_in_200`, `choice_error`, `invalid_structured_output`"
     )
-    example: ClassVar[str] = "{kind: invalid_response, mode: invalid_structured_output, every: 5}"
+    example = "{kind: invalid_response, mode: invalid_structured_output, every: 5}"
 
     kind: Literal["invalid_response"] = "invalid_response"
     mode: Literal["non_json", "empty_choices", "error_in_200", "choice_error", "invalid_structured_output"] = "non_json"

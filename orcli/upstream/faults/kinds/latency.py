@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -18,12 +18,10 @@ class LatencyFault(Fault):
     exponential with mean add_s) and slower generation (throughput divided by
     ``throughput_factor``). Several latency faults add up."""
 
-    order: ClassVar[int] = 40
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ATTEMPT, Effect.DELAY)
-    summary: ClassVar[str] = (
-        "slower first token (`add_s`: `fixed`, `uniform` or `exponential`) and generation (`throughput_factor`)"
-    )
-    example: ClassVar[str] = "{kind: latency, provider: openai, add_s: 8}"
+    order = 40
+    behaviour = Behaviour(Stage.ATTEMPT, Effect.DELAY)
+    summary = "slower first token (`add_s`: `fixed`, `uniform` or `exponential`) and generation (`throughput_factor`)"
+    example = "{kind: latency, provider: openai, add_s: 8}"
 
     kind: Literal["latency"] = "latency"
     add_s: float = Field(default=1.0, ge=0)

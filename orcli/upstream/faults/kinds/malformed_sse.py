@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -15,10 +15,10 @@ from orcli.upstream.sse import StreamShape
 class MalformedSseFault(Fault):
     """After ``after_tokens`` tokens one event's data is not valid JSON; the stream goes on."""
 
-    order: ClassVar[int] = 160
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary: ClassVar[str] = "after `after_tokens` (5) one event's data is not JSON; the stream goes on"
-    example: ClassVar[str] = "{kind: malformed_sse, after_tokens: 5, every: 4}"
+    order = 160
+    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary = "after `after_tokens` (5) one event's data is not JSON; the stream goes on"
+    example = "{kind: malformed_sse, after_tokens: 5, every: 4}"
 
     kind: Literal["malformed_sse"] = "malformed_sse"
     after_tokens: int = Field(default=5, ge=0)

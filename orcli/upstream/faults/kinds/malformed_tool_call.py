@@ -16,18 +16,16 @@ class MalformedToolCallFault(Fault):
     """The served tool call is broken: arguments that are not JSON, arguments that violate
     the tool's schema, a tool name not offered, or no tool call although one was required."""
 
-    order: ClassVar[int] = 60
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.BREAK_TOOL_CALL, frozenset({Need.TOOL_CALLS}))
+    order = 60
+    behaviour = Behaviour(Stage.RESPONSE, Effect.BREAK_TOOL_CALL, frozenset({Need.TOOL_CALLS}))
     behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {
         # Leaving out a call only breaks an answer whose request did not leave tool use to the model.
         ("mode", "missing_tool_calls"): Behaviour(
             Stage.RESPONSE, Effect.BREAK_TOOL_CALL, frozenset({Need.TOOL_CALLS, Need.TOOL_CHOICE_NOT_AUTO})
         ),
     }
-    summary: ClassVar[str] = (
-        "a broken tool call: `invalid_json`, `schema_violation`, `unknown_tool`, `missing_tool_calls`"
-    )
-    example: ClassVar[str] = "{kind: malformed_tool_call, model: qwen/qwen3-coder, mode: invalid_json, every: 6}"
+    summary = "a broken tool call: `invalid_json`, `schema_violation`, `unknown_tool`, `missing_tool_calls`"
+    example = "{kind: malformed_tool_call, model: qwen/qwen3-coder, mode: invalid_json, every: 6}"
 
     kind: Literal["malformed_tool_call"] = "malformed_tool_call"
     mode: Literal["invalid_json", "schema_violation", "unknown_tool", "missing_tool_calls"] = "invalid_json"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar, Literal
+from typing import Literal
 
 from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
 from orcli.upstream.faults.kind import Fault
@@ -13,10 +13,10 @@ from orcli.upstream.sse import StreamShape
 class MissingDoneFault(Fault):
     """The stream ends cleanly after the usage chunk but never sends ``data: [DONE]``."""
 
-    order: ClassVar[int] = 170
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary: ClassVar[str] = "the stream ends cleanly but never sends `data: [DONE]`"
-    example: ClassVar[str] = "{kind: missing_done, every: 4}"
+    order = 170
+    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary = "the stream ends cleanly but never sends `data: [DONE]`"
+    example = "{kind: missing_done, every: 4}"
 
     kind: Literal["missing_done"] = "missing_done"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -16,10 +16,10 @@ from orcli.upstream.protocol import ApiError, ChatRequest
 class ModerationFault(Fault):
     """403: the model's moderation flags the input; OpenRouter moves to the next model."""
 
-    order: ClassVar[int] = 100
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)
-    summary: ClassVar[str] = "403: the input is flagged (`reasons`); OpenRouter moves to the next model"
-    example: ClassVar[str] = "{kind: moderation, model: openai/gpt-4o-mini, every: 8}"
+    order = 100
+    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)
+    summary = "403: the input is flagged (`reasons`); OpenRouter moves to the next model"
+    example = "{kind: moderation, model: openai/gpt-4o-mini, every: 8}"
 
     kind: Literal["moderation"] = "moderation"
     reasons: tuple[str, ...] = Field(default=("harassment",), min_length=1)

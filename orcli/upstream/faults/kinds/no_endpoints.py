@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from orcli.catalog.model import Endpoint
 from orcli.upstream.effects import AttemptError
@@ -14,10 +14,10 @@ from orcli.upstream.protocol import ApiError, ChatRequest
 class NoEndpointsFault(Fault):
     """The targeted endpoints drop out of routing; a model left with none answers 404."""
 
-    order: ClassVar[int] = 130
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ROUTE, Effect.DROP_ENDPOINT)
-    summary: ClassVar[str] = "the targeted endpoints drop out of routing; a model left with none answers 404"
-    example: ClassVar[str] = "{kind: no_endpoints, provider: azure, start_s: 60, end_s: 120}"
+    order = 130
+    behaviour = Behaviour(Stage.ROUTE, Effect.DROP_ENDPOINT)
+    summary = "the targeted endpoints drop out of routing; a model left with none answers 404"
+    example = "{kind: no_endpoints, provider: azure, start_s: 60, end_s: 120}"
 
     kind: Literal["no_endpoints"] = "no_endpoints"
     message: str | None = None

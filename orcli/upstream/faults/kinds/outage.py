@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -16,10 +16,10 @@ from orcli.upstream.protocol import ApiError, ChatRequest, dumps
 class OutageFault(Fault):
     """The provider answers 5xx; OpenRouter fails over to the next endpoint."""
 
-    order: ClassVar[int] = 10
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ATTEMPT, Effect.FAIL)
-    summary: ClassVar[str] = "the provider answers 5xx (`status`); OpenRouter fails over"
-    example: ClassVar[str] = "{kind: outage, provider: cerebras, model: qwen/qwen3-coder, start_s: 60, end_s: 180}"
+    order = 10
+    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL)
+    summary = "the provider answers 5xx (`status`); OpenRouter fails over"
+    example = "{kind: outage, provider: cerebras, model: qwen/qwen3-coder, start_s: 60, end_s: 180}"
 
     kind: Literal["outage"] = "outage"
     status: Literal[500, 502, 503, 504, 524, 529] = 502

@@ -18,16 +18,16 @@ class RateLimitFault(Fault):
     """429. ``scope: provider``: that provider's attempt fails and OpenRouter routes on.
     ``scope: openrouter``: OpenRouter itself refuses the request, before routing."""
 
-    order: ClassVar[int] = 20
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ATTEMPT, Effect.FAIL)
+    order = 20
+    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL)
     behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {
         ("scope", "openrouter"): Behaviour(Stage.REQUEST, Effect.REFUSE),
     }
-    summary: ClassVar[str] = (
+    summary = (
         "429; `scope: provider` fails the attempt and OpenRouter routes on, "
         "`scope: openrouter` refuses the request before routing"
     )
-    example: ClassVar[str] = "{kind: rate_limit, scope: openrouter, retry_after_s: 2, probability: 0.5}"
+    example = "{kind: rate_limit, scope: openrouter, retry_after_s: 2, probability: 0.5}"
 
     kind: Literal["rate_limit"] = "rate_limit"
     scope: Literal["provider", "openrouter"] = "provider"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -16,10 +16,10 @@ class StreamCutFault(Fault):
     """The stream stops after ``after_tokens`` completion tokens: no finish chunk, no usage,
     no ``[DONE]``; the connection closes mid-body (``httpx.RemoteProtocolError``)."""
 
-    order: ClassVar[int] = 140
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary: ClassVar[str] = "the stream stops after `after_tokens` (10): no finish chunk, no usage, no `[DONE]`"
-    example: ClassVar[str] = "{kind: stream_cut, after_tokens: 20, every: 6}"
+    order = 140
+    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary = "the stream stops after `after_tokens` (10): no finish chunk, no usage, no `[DONE]`"
+    example = "{kind: stream_cut, after_tokens: 20, every: 6}"
 
     kind: Literal["stream_cut"] = "stream_cut"
     after_tokens: int = Field(default=10, ge=0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -18,13 +18,13 @@ class StreamErrorFault(Fault):
     """After ``after_tokens`` tokens, OpenRouter's in-band terminal error chunk
     (``finish_reason: "error"``), then the stream ends. No failover: the stream had started."""
 
-    order: ClassVar[int] = 180
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary: ClassVar[str] = (
+    order = 180
+    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary = (
         'after `after_tokens` (5), OpenRouter\'s in-band error chunk (`code`, `finish_reason: "error"`), '
         "then the end; no failover"
     )
-    example: ClassVar[str] = "{kind: stream_error, after_tokens: 5, code: 502}"
+    example = "{kind: stream_error, after_tokens: 5, code: 502}"
 
     kind: Literal["stream_error"] = "stream_error"
     after_tokens: int = Field(default=5, ge=0)

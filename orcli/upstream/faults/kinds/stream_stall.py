@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -15,10 +15,10 @@ from orcli.upstream.sse import StreamShape
 class StreamStallFault(Fault):
     """After ``after_tokens`` tokens the stream goes quiet for ``seconds``, then resumes."""
 
-    order: ClassVar[int] = 150
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary: ClassVar[str] = "the stream goes quiet for `seconds` (30) after `after_tokens` (5), then resumes"
-    example: ClassVar[str] = "{kind: stream_stall, after_tokens: 5, seconds: 30}"
+    order = 150
+    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
+    summary = "the stream goes quiet for `seconds` (30) after `after_tokens` (5), then resumes"
+    example = "{kind: stream_stall, after_tokens: 5, seconds: 30}"
 
     kind: Literal["stream_stall"] = "stream_stall"
     after_tokens: int = Field(default=5, ge=0)

@@ -19,15 +19,13 @@ class TimeoutFault(Fault):
     (a client with a shorter read timeout sees ``httpx.ReadTimeout`` first). ``hang: true``:
     the reply never arrives at all; only the client's own timeout ends the wait."""
 
-    order: ClassVar[int] = 30
-    behaviour: ClassVar[Behaviour] = Behaviour(Stage.ATTEMPT, Effect.SILENT)
+    order = 30
+    behaviour = Behaviour(Stage.ATTEMPT, Effect.SILENT)
     behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {
         ("hang", True): Behaviour(Stage.ATTEMPT, Effect.HANG),
     }
-    summary: ClassVar[str] = (
-        "the provider is silent; OpenRouter gives up after `seconds` and fails over; `hang: true` never answers"
-    )
-    example: ClassVar[str] = "{kind: timeout, provider: azure, seconds: 30}"
+    summary = "the provider is silent; OpenRouter gives up after `seconds` and fails over; `hang: true` never answers"
+    example = "{kind: timeout, provider: azure, seconds: 30}"
 
     kind: Literal["timeout"] = "timeout"
     seconds: float = Field(default=60.0, gt=0)
