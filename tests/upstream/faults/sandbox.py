@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from orcli.upstream.faults import Behaviour, Effect, Fault, Stage
-from orcli.upstream.wire import ApiError, ChatRequest
+from orcli.upstream.protocol import ApiError, ChatRequest
 
 
 class Sandbox(Fault):
