@@ -51,7 +51,8 @@ sys.path.insert(0, str(ROOT))
 
 from orcli.catalog import default_catalog  # noqa: E402
 from orcli.drill.records import DrillResult  # noqa: E402
-from orcli.drill.runner import prepare, run_drill  # noqa: E402
+from orcli.drill.run import run_drill  # noqa: E402
+from orcli.drill.runner import prepare  # noqa: E402
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files  # noqa: E402
 from orcli.drill.traffic import plan_traffic  # noqa: E402
 from orcli.upstream.simulator import Simulator  # noqa: E402

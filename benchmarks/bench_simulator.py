@@ -35,8 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from orcli.catalog import default_catalog  # noqa: E402
 from orcli.clock import VirtualClock  # noqa: E402
+from orcli.openrouter import BASE_URL  # noqa: E402
 from orcli.upstream.simulator import Simulator  # noqa: E402
-from orcli.upstream.transport import BASE_URL, SimulatorTransport  # noqa: E402
+from orcli.upstream.transport import SimulatorTransport  # noqa: E402
 
 BODY = {
     "model": "openai/gpt-4o-mini",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from orcli.errors import BudgetExceeded, ClientConfigError, ClientError, OrcliError
-
-__version__ = "0.1.0"
+from orcli.version import __version__
 
 if TYPE_CHECKING:
     from orcli.client.async_client import AsyncClient

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from orcli.cli.boundary import Boundary, ExitCode
+from orcli.openrouter import BASE_URL
 
 app = typer.Typer(
     name="orcli",
@@ -300,7 +301,6 @@ BaseUrlOpt = Annotated[
         help="OpenRouter API base URL (a gateway, or 'orcli mock serve' at http://127.0.0.1:8787/api/v1).",
     ),
 ]
-DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"  # orcli.client.wire's, without importing httpx here
 
 
 @app.command()
@@ -324,7 +324,7 @@ def drill(
     target: Annotated[
         str | None, typer.Option("--target", help="mock or live (default: the scenario's 'target').")
     ] = None,
-    base_url: BaseUrlOpt = DEFAULT_BASE_URL,
+    base_url: BaseUrlOpt = BASE_URL,
     yes_live: Annotated[
         bool, typer.Option("--yes-live", help="Consent to send real, billed requests (live target only).")
     ] = False,
@@ -442,7 +442,7 @@ def catalog_pull(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the catalog here (default: standard output).")
     ] = None,
-    base_url: BaseUrlOpt = DEFAULT_BASE_URL,
+    base_url: BaseUrlOpt = BASE_URL,
     model: Annotated[
         list[str] | None,
         typer.Option("--model", "-m", help="Only models matching this id or glob (repeatable), e.g. 'openai/*'."),
@@ -459,7 +459,7 @@ def catalog_pull(
 
 @app.command()
 def doctor(
-    base_url: BaseUrlOpt = DEFAULT_BASE_URL,
+    base_url: BaseUrlOpt = BASE_URL,
     catalog: CatalogOpt = None,
 ) -> int:
     """Check the live setup: API key present and valid (credit, usage), base URL reachable, catalog age."""

@@ -13,9 +13,11 @@ from orcli.cli.boundary import UsageError
 from orcli.cli.output import stdout_console
 from orcli.drill.otlp import UpstreamRecords, write_otlp_json
 from orcli.drill.records import DrillResult
-from orcli.drill.runner import DrillInputs, prepare, run_drill
+from orcli.drill.run import run_drill
+from orcli.drill.runner import DrillInputs, prepare
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
 from orcli.errors import CheckFailed
+from orcli.openrouter import BASE_URL
 from orcli.reports import write_report
 from orcli.reports.terminal import render_drill, render_summary
 
@@ -178,7 +180,7 @@ def _run_with_progress(inputs: DrillInputs, live: LiveRun | None) -> DrillResult
 def checked_base_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url: expected an http(s) URL such as https://openrouter.ai/api/v1, got '{raw}'")
+        raise UsageError(f"--base-url: expected an http(s) URL such as {BASE_URL}, got '{raw}'")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         raise UsageError(f"--base-url: refusing to send the API key over plain http to {parts.hostname}; use https")
     return raw.rstrip("/")

@@ -22,9 +22,9 @@ _MARKS = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "b
 
 
 def pull_cmd(output: Path | None, base_url: str, patterns: list[str], limit: int | None, force: bool) -> None:
-    from orcli.catalog.pull import pull_catalog
     from orcli.client.keys import resolve_api_key
     from orcli.live.api import ApiReader
+    from orcli.live.pull import pull_catalog
 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit: must be at least 1, got {limit}")

@@ -19,10 +19,10 @@ from orcli.cli.output import print_json, stdout_console
 from orcli.overrides.effect import exclusion_cause
 from orcli.overrides.location import read_overrides
 from orcli.overrides.model import Override
+from orcli.overrides.resolve import ResolvedWorkflow, compile_resolved, override_summary, resolve_workflow
 from orcli.policy.explain import Explanation, explain_workflow
 from orcli.policy.load import LoadedPolicy, load_policy
 from orcli.policy.model import PolicyFile, Workflow
-from orcli.policy.resolve import ResolvedWorkflow, compile_resolved, override_summary, resolve_workflow
 
 
 def _selected(loaded: LoadedPolicy, name: str | None) -> list[tuple[str, Workflow]]:

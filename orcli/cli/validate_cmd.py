@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from orcli.catalog.load import load_catalog
 from orcli.cli.boundary import ExitCode, UsageError
 from orcli.overrides.location import read_overrides
-from orcli.policy.validate import ValidationReport, validate_paths
+from orcli.policy.validate import PolicyCheck, ValidationReport, validate_paths
 
 Renderer = Callable[[ValidationReport, TextIO, TextIO], None]
 
@@ -83,7 +84,12 @@ def run(
         raise UsageError(f"--format: expected one of {', '.join(RENDERERS)}, got '{output_format}'")
     catalog = load_catalog(catalog_path)
     overrides = read_overrides(overrides_path).overrides
-    report = validate_paths(paths, catalog, overrides=overrides)
+    checks: list[PolicyCheck] = []
+    if overrides:
+        from orcli.overrides.checks import stranding_check
+
+        checks.append(stranding_check(overrides, catalog, datetime.now(UTC)))
+    report = validate_paths(paths, catalog, checks=checks)
     renderer(report, sys.stdout, sys.stderr)
     # The worst outcome decides: bad input, then failed checks.
     if report.load_failures:

@@ -24,6 +24,7 @@ from orcli.client.ledger import ChatResult
 from orcli.client.observe import AUTO, ObserverChoice
 from orcli.client.settings import build_settings
 from orcli.client.stream import SseAssembler, SseLineSplitter, StreamWatch, take_lines
+from orcli.openrouter import BASE_URL
 from orcli.policy.model import Workflow
 
 
@@ -35,7 +36,7 @@ class AsyncClient:
         policy_workflow: Workflow,
         *,
         api_key: str | None = None,
-        base_url: str = wire.DEFAULT_BASE_URL,
+        base_url: str = BASE_URL,
         transport: httpx.AsyncBaseTransport | None = None,
         seed: int = 0,
         fallback_mode: FallbackChoice | None = None,

@@ -33,7 +33,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from orcli.catalog.model import Catalog
 from orcli.client import wire
@@ -47,6 +46,7 @@ from orcli.client.stream import StreamWatch
 from orcli.client.validate import SchemaCache, check_message
 from orcli.errors import BudgetExceeded
 from orcli.ids import same_base_model, slug_of_name
+from orcli.openrouter import is_openrouter
 from orcli.policy.compile import MAX_MODELS_FIELD, FallbackMode, chat_fragment
 from orcli.policy.model import ALERTING_CLASSES, Action, DegradationMode, ErrorClass, Workflow
 
@@ -61,8 +61,7 @@ def resolve_mode(requested: FallbackChoice, base_url: str, transport: object | N
     like OpenRouter, such as the simulator's), the client's own chain for anything else."""
     if requested != "auto":
         return requested
-    host = (urlsplit(base_url).hostname or "").lower()
-    if host == "openrouter.ai" or host.endswith(".openrouter.ai"):
+    if is_openrouter(base_url):
         return "openrouter"
     if getattr(transport, "openrouter_compatible", False) is True:
         return "openrouter"

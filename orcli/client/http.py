@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from orcli import __version__
+from orcli.version import __version__
 
 USER_AGENT = f"orcli/{__version__}"
 

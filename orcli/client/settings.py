@@ -10,6 +10,7 @@ from orcli.catalog.model import Catalog
 from orcli.client.core import FallbackChoice, Settings, explicit_stops_need_client_chain, resolve_mode
 from orcli.client.keys import ENV_VAR, resolve_api_key
 from orcli.errors import ClientConfigError
+from orcli.openrouter import is_openrouter
 from orcli.policy.model import Workflow
 
 
@@ -30,8 +31,7 @@ def build_settings(
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ClientConfigError(f"base_url must be an http(s) URL, got '{base_url}'")
     key = resolve_api_key(api_key)
-    host = parts.hostname.lower()
-    if key is None and transport is None and (host == "openrouter.ai" or host.endswith(".openrouter.ai")):
+    if key is None and transport is None and is_openrouter(base_url):
         raise ClientConfigError(f"no OpenRouter API key: set {ENV_VAR} or pass api_key=")
     requested = fallback_mode or workflow.app_fallback.mode
     mode = resolve_mode(requested, base_url, transport)

@@ -23,6 +23,7 @@ from orcli.client.observe import AUTO, ObserverChoice
 from orcli.client.settings import build_settings
 from orcli.client.stream import SseAssembler, SseLineSplitter, take_lines
 from orcli.clock import Clock, SystemClock
+from orcli.openrouter import BASE_URL
 from orcli.policy.model import Workflow
 
 
@@ -39,7 +40,7 @@ class Client:
         policy_workflow: Workflow,
         *,
         api_key: str | None = None,
-        base_url: str = wire.DEFAULT_BASE_URL,
+        base_url: str = BASE_URL,
         transport: httpx.BaseTransport | None = None,
         clock: Clock | None = None,
         seed: int = 0,

@@ -22,7 +22,6 @@ from orcli.client.retry_after import retry_after_s
 from orcli.client.stream import SseAssembler, StreamWatch
 from orcli.policy.model import ErrorClass
 
-DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_APP_TITLE = "orcli"
 
 

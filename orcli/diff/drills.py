@@ -15,7 +15,8 @@ from pathlib import Path
 from orcli.catalog.model import Catalog
 from orcli.diff.sources import PolicySide
 from orcli.drill.records import DrillResult
-from orcli.drill.runner import prepare, run_drill
+from orcli.drill.run import run_drill
+from orcli.drill.runner import prepare
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
 from orcli.errors import InputError
 

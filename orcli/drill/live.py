@@ -27,13 +27,14 @@ from orcli.client import AsyncClient
 from orcli.client.budget import usd
 from orcli.client.keys import ApiKey
 from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
-from orcli.client.wire import DEFAULT_APP_TITLE, DEFAULT_BASE_URL
+from orcli.client.wire import DEFAULT_APP_TITLE
 from orcli.drill.records import DrillResult, RequestRecord
 from orcli.drill.runner import DrillInputs, _record, conclude, send_planned
 from orcli.drill.traffic import PlannedRequest, plan_traffic
 from orcli.live.guard import DEFAULT_LIVE_MAX_TOKENS, LiveGuard, LiveLimits
 from orcli.live.guarded import GuardedTransport
 from orcli.live.inject import FaultInjectingTransport
+from orcli.openrouter import BASE_URL
 
 # Attribution: OpenRouter shows apps by HTTP-Referer and X-OpenRouter-Title. ``.invalid`` is
 # reserved (RFC 2606), so the default never attributes drill traffic to someone's real site.
@@ -45,7 +46,7 @@ TRAIL_CONCURRENCY = 4
 
 @dataclass(frozen=True)
 class LiveOptions:
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = BASE_URL
     limits: LiveLimits = field(default_factory=LiveLimits)
     max_tokens: int = DEFAULT_LIVE_MAX_TOKENS  # when the traffic mix sets none
     concurrency: int | None = None  # None: the scenario's

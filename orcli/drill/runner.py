@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import anyio
 import httpx
@@ -29,19 +28,16 @@ from orcli.drill.judge import judge
 from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
-from orcli.errors import BudgetExceeded, InputError, InvalidValue
+from orcli.errors import BudgetExceeded, InputError
 from orcli.overrides.location import read_overrides
+from orcli.overrides.resolve import resolve_workflow
 from orcli.overrides.store import load_overrides
 from orcli.policy.load import load_policy
 from orcli.policy.model import Workflow
-from orcli.policy.resolve import resolve_workflow
 from orcli.upstream import Simulator, SimulatorOptions
 from orcli.upstream.faults import FaultSpec, Firing
 from orcli.upstream.transport import AsyncSimulatorTransport
 from orcli.vtime import run_virtual
-
-if TYPE_CHECKING:
-    from orcli.drill.live import LiveRun
 
 # A key the mock accepts; it proves the client sends one without any real secret.
 MOCK_API_KEY = "sk-or-mock-drill"
@@ -142,26 +138,13 @@ TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport
 UpstreamTap = Callable[[Simulator], None]
 
 
-def run_drill(
-    inputs: DrillInputs,
-    live: LiveRun | None = None,
-    *,
-    wrap_transport: TransportWrapper | None = None,
-    keep_upstream: UpstreamTap | None = None,
+def run_mock(
+    inputs: DrillInputs, wrap_transport: TransportWrapper | None = None, keep_upstream: UpstreamTap | None = None
 ) -> DrillResult:
-    """Run on the scenario's target: the mock on virtual time, or the live API (which needs
-    ``live``: the key and the caps, see :mod:`orcli.drill.live`).
-
-    ``wrap_transport`` puts a network edge of the caller's between the client and the mock
-    (a proxy, a recorder, or a test's misbehaving network). ``keep_upstream`` makes the mock
-    keep its request and attempt history and is handed the simulator after the run (traces).
-    """
-    if inputs.loaded.scenario.target == "live":
-        if live is None:
-            raise InvalidValue(f"{inputs.loaded.path}: a live drill needs an API key and explicit consent (--yes-live)")
-        from orcli.drill.live import run_live
-
-        return run_live(inputs, live)
+    """Run on the mock, on virtual time. ``wrap_transport`` puts a network edge of the
+    caller's between the client and the mock (a proxy, a recorder, or a test's misbehaving
+    network). ``keep_upstream`` makes the mock keep its request and attempt history and is
+    handed the simulator after the run (traces)."""
     return run_virtual(_run_mock, inputs, wrap_transport, keep_upstream)
 
 

@@ -5,9 +5,9 @@ The client and drills resolve a workflow with::
     overrides = load_overrides(overrides_path(flag))
     workflow = apply_overrides(name, workflow, overrides.overrides, now)
 
-or, to also learn which overrides applied, ``orcli.policy.resolve.resolve_workflow``.
-(``orcli.overrides.impact`` is not re-exported here: it builds on ``orcli.policy.resolve``,
-which imports this package.)
+or, to also learn which overrides applied, ``orcli.overrides.resolve.resolve_workflow``.
+(``resolve``, ``impact`` and ``checks`` are not re-exported here: they bring in the policy
+compiler and the router, which reading or writing the store does not need.)
 """
 
 from orcli.overrides.apply import NoModelLeft, applicable, apply_override, apply_overrides

@@ -17,10 +17,10 @@ from orcli.catalog.model import Catalog
 from orcli.ids import base_model
 from orcli.overrides.apply import NoModelLeft
 from orcli.overrides.model import Override, OverrideAction
+from orcli.overrides.resolve import ResolvedWorkflow, compile_resolved, resolve_workflow
 from orcli.policy.compile import route_request
 from orcli.policy.load import LoadedPolicy
 from orcli.policy.model import Workflow
-from orcli.policy.resolve import ResolvedWorkflow, compile_resolved, resolve_workflow
 from orcli.routing.plan import plan_route
 
 

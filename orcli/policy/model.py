@@ -18,9 +18,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from orcli.catalog.model import Quantization
 from orcli.frozen import Frozen
 from orcli.ids import ModelIdField, ProviderSlugField
+from orcli.routing.rules import PercentileCutoffs as PercentileCutoffs
+from orcli.routing.rules import PriceCeiling as PriceCeiling
+from orcli.routing.rules import ProviderRules as ProviderRules
+from orcli.routing.rules import SortBy as SortBy
+from orcli.routing.rules import SortSpec as SortSpec
 from orcli.sourcefile import described
 
 WorkflowName = Annotated[
@@ -48,57 +52,6 @@ class ModelChain(Frozen):
     @property
     def all(self) -> tuple[str, ...]:
         return (self.primary, *self.fallbacks)
-
-
-class SortBy(StrEnum):
-    PRICE = "price"
-    THROUGHPUT = "throughput"
-    LATENCY = "latency"
-
-
-class SortSpec(Frozen):
-    by: SortBy
-    # "model": all of model 1's endpoints before model 2's (OpenRouter's default);
-    # "none": sort every model's endpoints together.
-    partition: Literal["model", "none"] = "model"
-
-
-class PriceCeiling(Frozen):
-    """``provider.max_price``: prompt/completion in USD per million tokens, request per request."""
-
-    prompt: Decimal | None = Field(default=None, ge=0)
-    completion: Decimal | None = Field(default=None, ge=0)
-    request: Decimal | None = Field(default=None, ge=0)
-
-
-class PercentileCutoffs(Frozen):
-    p50: float | None = Field(default=None, ge=0)
-    p75: float | None = Field(default=None, ge=0)
-    p90: float | None = Field(default=None, ge=0)
-    p99: float | None = Field(default=None, ge=0)
-
-
-class ProviderRules(Frozen):
-    """OpenRouter's ``provider`` object, field for field."""
-
-    order: tuple[ProviderSlugField, ...] = ()
-    only: tuple[ProviderSlugField, ...] = ()
-    ignore: tuple[ProviderSlugField, ...] = ()
-    allow_fallbacks: bool = True
-    require_parameters: bool = False
-    data_collection: Literal["allow", "deny"] = "allow"
-    zdr: bool = False
-    quantizations: tuple[Quantization, ...] = ()
-    sort: SortBy | SortSpec | None = None
-    max_price: PriceCeiling | None = None
-    preferred_min_throughput: float | PercentileCutoffs | None = None
-    preferred_max_latency: float | PercentileCutoffs | None = None
-
-    @property
-    def sort_spec(self) -> SortSpec | None:
-        if self.sort is None or isinstance(self.sort, SortSpec):
-            return self.sort
-        return SortSpec(by=self.sort)
 
 
 class Needs(Frozen):

@@ -7,16 +7,13 @@ hides the problems of the others. Rendering and exit codes live in the CLI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from orcli.catalog.model import Catalog
 from orcli.errors import InputError, SourceError
-from orcli.overrides.impact import policy_workflows, stranded_workflows
-from orcli.overrides.model import Override
 from orcli.policy.lint import Finding, lint_policy
 from orcli.policy.load import LoadedPolicy, load_policy, policy_files
 
@@ -88,15 +85,18 @@ def _expand(paths: Iterable[str | Path], report: ValidationReport) -> list[Path]
     return files
 
 
+PolicyCheck = Callable[[LoadedPolicy], Iterable[Finding]]
+"""A check beyond the lint rules, run on every policy that loads (e.g. the route overrides'
+:func:`orcli.overrides.checks.stranding_check`)."""
+
+
 def validate_paths(
     paths: Iterable[str | Path],
     catalog: Catalog,
     *,
-    overrides: Sequence[Override] = (),
-    now: datetime | None = None,
+    checks: Sequence[PolicyCheck] = (),
 ) -> ValidationReport:
-    """Load and lint every policy; with route ``overrides`` in force (those active at
-    ``now``), also report each workflow they leave without an eligible endpoint."""
+    """Load and lint every policy, and run the extra ``checks`` on each."""
     report = ValidationReport()
     for path in _expand(paths, report):
         report.files += 1
@@ -107,27 +107,6 @@ def validate_paths(
             continue
         report.workflows += len(loaded.policy.workflows)
         report.findings.extend(lint_policy(loaded, catalog))
-        if overrides:
-            report.findings.extend(_stranded(loaded, overrides, catalog, now or datetime.now(UTC)))
+        for check in checks:
+            report.findings.extend(check(loaded))
     return report
-
-
-def _stranded(loaded: LoadedPolicy, overrides: Sequence[Override], catalog: Catalog, now: datetime) -> list[Finding]:
-    findings: list[Finding] = []
-    for impact in stranded_workflows(policy_workflows([loaded]), overrides, catalog, now):
-        applied = impact.after.resolved.applied if impact.after.resolved else ()
-        ids = ", ".join(o.id for o in applied) or ", ".join(o.id for o in overrides)
-        position = loaded.document.position(("workflows", impact.workflow), key=True)
-        findings.append(
-            Finding(
-                loaded.path,
-                position.line,
-                position.col,
-                "error",
-                "override-strands-workflow",
-                f"workflows.{impact.workflow}",
-                f"route override(s) {ids} leave no eligible endpoint ({impact.after.problem}); "
-                f"lift one with 'orcli route enable ID'",
-            )
-        )
-    return findings

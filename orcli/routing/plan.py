@@ -28,7 +28,7 @@ from typing import Protocol
 
 from orcli.catalog.model import Catalog, Endpoint, Model
 from orcli.ids import ModelId
-from orcli.policy.model import ProviderRules, SortBy
+from orcli.routing.rules import ProviderRules, SortBy
 
 DOCS_URL = "https://openrouter.ai/docs/provider-routing"
 OUTAGE_WINDOW_S = 30.0

@@ -117,7 +117,8 @@ def orcli_scenario(request: pytest.FixtureRequest) -> ScenarioRunner:
     rootpath = request.config.rootpath
 
     def run(path: str | Path, *, seed: int | None = None) -> DrillResult:
-        from orcli.drill.runner import prepare, run_drill
+        from orcli.drill.run import run_drill
+        from orcli.drill.runner import prepare
         from orcli.drill.scenario import load_scenario
         from orcli.errors import OrcliError
 

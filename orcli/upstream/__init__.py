@@ -4,7 +4,8 @@
     client = httpx.Client(transport=SimulatorTransport(sim, clock=VirtualClock()), base_url=BASE_URL)
 
 ``sim.log`` (provider attempts), ``sim.requests`` and ``sim.firings`` are frozen records.
-The transports import httpx and anyio: import them from ``orcli.upstream.transport``.
+The transports import httpx and anyio: import them from ``orcli.upstream.transport``
+(``BASE_URL`` is in ``orcli.openrouter``).
 """
 
 from orcli.upstream.faults import FAULT_KINDS, FaultPlan, FaultSpec, Firing, parse_faults

@@ -18,17 +18,36 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
 from orcli.sourcefile import format_loc
+from orcli.upstream.faults.log import Firing
 from orcli.upstream.faults.spec import FAULT_KINDS, FaultSpec
-
-if TYPE_CHECKING:
-    from orcli.upstream.simulator import Simulator
+from orcli.upstream.records import AttemptRecord, ChatRequestRecord
 
 PREFIX = "/_orcli"
+
+
+class Administered(Protocol):
+    """What the admin API needs of the simulator it serves (the simulator imports this
+    module, so it is named here by what it does rather than imported)."""
+
+    @property
+    def faults(self) -> tuple[FaultSpec, ...]: ...
+    @property
+    def firings(self) -> tuple[Firing, ...]: ...
+    @property
+    def log(self) -> tuple[AttemptRecord, ...]: ...
+    @property
+    def requests(self) -> tuple[ChatRequestRecord, ...]: ...
+    def add_fault(self, fault: FaultSpec) -> FaultSpec: ...
+    def remove_fault(self, fault_id: str) -> bool: ...
+    def clear_faults(self) -> None: ...
+    def reset(self) -> None: ...
+
+
 _SPECS: TypeAdapter[list[FaultSpec]] = TypeAdapter(list[FaultSpec])
 
 
@@ -41,7 +60,7 @@ def _finite(record: Any) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in data.items()}
 
 
-def handle(sim: Simulator, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+def handle(sim: Administered, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
     route = path[len(PREFIX) :]
     if route == "/faults":
         if method == "GET":
@@ -70,7 +89,7 @@ def handle(sim: Simulator, method: str, path: str, body: bytes) -> tuple[int, di
     return _error(404, "Not Found")
 
 
-def _add(sim: Simulator, body: bytes) -> tuple[int, dict[str, Any]]:
+def _add(sim: Administered, body: bytes) -> tuple[int, dict[str, Any]]:
     try:
         data = json.loads(body or b"null")
     except (ValueError, RecursionError):

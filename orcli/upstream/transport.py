@@ -32,7 +32,6 @@ from orcli.clock import Clock, VirtualClock
 from orcli.upstream.records import Reply
 from orcli.upstream.simulator import METADATA_HEADERS, Simulator, WireRequest, has_bearer, wants_metadata
 
-BASE_URL = "https://openrouter.ai/api/v1"
 # A reply that never arrives, awaited without any read timeout, gives up after a simulated day.
 NO_TIMEOUT_CAP_S = 86_400.0
 

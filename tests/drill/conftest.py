@@ -13,7 +13,8 @@ import yaml
 from orcli.catalog import default_catalog
 from orcli.client.ledger import Attempt
 from orcli.drill.records import DrillResult
-from orcli.drill.runner import TransportWrapper, prepare, run_drill
+from orcli.drill.run import run_drill
+from orcli.drill.runner import TransportWrapper, prepare
 from orcli.drill.scenario import load_scenario
 
 ROOT = Path(__file__).parent.parent.parent

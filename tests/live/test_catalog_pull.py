@@ -14,12 +14,12 @@ import respx
 from typer.testing import CliRunner
 
 from orcli.catalog.load import default_catalog, load_catalog
-from orcli.catalog.pull import PLACEHOLDER_LATENCY_S, endpoint_from_api, model_from_api, pull_catalog
 from orcli.cli.app import app
 from orcli.client.keys import ApiKey
 from orcli.clock import VirtualClock
 from orcli.errors import UpstreamError
 from orcli.live.api import ApiReader
+from orcli.live.pull import PLACEHOLDER_LATENCY_S, endpoint_from_api, model_from_api, pull_catalog
 from orcli.upstream import Simulator
 from orcli.upstream.transport import SimulatorTransport
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orcli.overrides import NoModelLeft, Override, OverrideAction, apply_overrides, new_override
+from orcli.overrides.resolve import resolve_workflow
 from orcli.policy.model import ModelChain, ProviderRules, Workflow
-from orcli.policy.resolve import resolve_workflow
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -9,9 +9,10 @@ import httpx
 
 from orcli.catalog.model import Catalog
 from orcli.clock import VirtualClock
+from orcli.openrouter import BASE_URL
 from orcli.upstream.records import Reply
 from orcli.upstream.simulator import Simulator
-from orcli.upstream.transport import BASE_URL, SimulatorTransport
+from orcli.upstream.transport import SimulatorTransport
 
 TOOLS_AND_JSON = ["max_tokens", "tools", "tool_choice", "response_format", "structured_outputs", "temperature"]
 

@@ -14,6 +14,7 @@ import trio.testing
 
 from orcli.catalog.model import Catalog
 from orcli.clock import VirtualClock
+from orcli.openrouter import BASE_URL
 from orcli.upstream.faults import (
     FaultSpec,
     MalformedSseFault,
@@ -25,7 +26,7 @@ from orcli.upstream.faults import (
 )
 from orcli.upstream.protocol import estimate_tokens
 from orcli.upstream.simulator import Simulator
-from orcli.upstream.transport import BASE_URL, AsyncSimulatorTransport
+from orcli.upstream.transport import AsyncSimulatorTransport
 from tests.upstream.support import client_for, request_body
 
 TOOLS = [

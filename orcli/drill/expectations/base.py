@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from orcli.drill.chain import attempt_chain
 from orcli.drill.records import DeclaredFault, ExpectationResult, FiredFault, RequestRecord
 from orcli.frozen import Frozen
 from orcli.policy.model import Workflow
@@ -53,6 +54,4 @@ class Expectation(Frozen):
 
 def describe(row: RequestRecord) -> str:
     """One line naming a request and its attempt chain, for evidence."""
-    from orcli.reports.common import attempt_chain
-
     return f"#{row.index} t={row.at_s:.1f}s {row.workflow} {row.outcome.value}: {attempt_chain(row)} ({row.reason})"

@@ -1,0 +1,39 @@
+"""Run a drill on its target: the mock on virtual time, or the live API.
+
+The one entry point for callers; the mock run is in :mod:`orcli.drill.runner` and the live
+run, built from the same parts, in :mod:`orcli.drill.live`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from orcli.drill.records import DrillResult
+from orcli.drill.runner import DrillInputs, TransportWrapper, UpstreamTap, run_mock
+from orcli.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from orcli.drill.live import LiveRun
+
+
+def run_drill(
+    inputs: DrillInputs,
+    live: LiveRun | None = None,
+    *,
+    wrap_transport: TransportWrapper | None = None,
+    keep_upstream: UpstreamTap | None = None,
+) -> DrillResult:
+    """Run on the scenario's target: the mock on virtual time, or the live API (which needs
+    ``live``: the key and the caps, see :mod:`orcli.drill.live`).
+
+    ``wrap_transport`` puts a network edge of the caller's between the client and the mock
+    (a proxy, a recorder, or a test's misbehaving network). ``keep_upstream`` makes the mock
+    keep its request and attempt history and is handed the simulator after the run (traces).
+    """
+    if inputs.loaded.scenario.target == "live":
+        if live is None:
+            raise InvalidValue(f"{inputs.loaded.path}: a live drill needs an API key and explicit consent (--yes-live)")
+        from orcli.drill.live import run_live  # the live target's httpx transports load only when used
+
+        return run_live(inputs, live)
+    return run_mock(inputs, wrap_transport, keep_upstream)
