@@ -17,7 +17,7 @@ import anyio
 import httpx
 
 from orcli.catalog.model import Catalog
-from orcli.client import http, observe, wire
+from orcli.client import http, observe, otel, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan, Engine, FallbackChoice
 from orcli.client.ledger import ChatResult
@@ -60,7 +60,7 @@ class AsyncClient:
             wall_now=wall_now,
         )
         self._engine = Engine(settings, seed)
-        self._observer = observe.resolve(telemetry)
+        self._observer = otel.resolve(telemetry)
         self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
         self._requests = http.RequestBuilder(self._url)
         self._transport = http.async_transport(transport, self._url)

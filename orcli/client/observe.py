@@ -6,8 +6,9 @@ is derived from that ledger afterwards. The one thing it can add before anything
 body fields (OpenRouter's ``trace``), so that the upstream's own traces nest under the app's.
 
 ``AUTO`` (the clients' default) is OpenTelemetry when ``opentelemetry-api`` is installed
-(``pip install 'orcli[otel]'``), else nothing. Drills pass ``None``: their telemetry is
-written from the drill's records instead (``orcli drill --otlp-json``).
+(``pip install 'orcli[otel]'``), else nothing: :func:`orcli.client.otel.resolve` decides.
+Drills pass ``None``: their telemetry is written from the drill's records instead
+(``orcli drill --otlp-json``).
 """
 
 from __future__ import annotations
@@ -55,15 +56,6 @@ class Observer(Protocol):
 
 
 ObserverChoice = Observer | Literal["auto"] | None
-
-
-def resolve(choice: ObserverChoice) -> Observer | None:
-    """``AUTO`` becomes the OpenTelemetry observer when the API is installed."""
-    if choice != AUTO:
-        return choice
-    from orcli.client.otel import auto_observer
-
-    return auto_observer()
 
 
 def begin(

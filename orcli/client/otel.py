@@ -17,10 +17,10 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from orcli import __version__
 from orcli.client import genai
 from orcli.client.ledger import ChatResult
-from orcli.client.observe import RequestStart
+from orcli.client.observe import AUTO, Observer, ObserverChoice, RequestStart
+from orcli.version import __version__
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 INSTRUMENTATION = "orcli"
 _AUTO: list[OtelObserver | None] = []  # resolved once per process
+
+
+def resolve(choice: ObserverChoice) -> Observer | None:
+    """A client's observer: ``AUTO`` becomes the OpenTelemetry observer when the API is installed."""
+    if choice != AUTO:
+        return choice
+    return auto_observer()
 
 
 def auto_observer() -> OtelObserver | None:
