@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from rich.console import Console
 
+from orcli.client.hops import RetryHop
 from orcli.client.ledger import Attempt, ChatResult
 from orcli.drill.records import DeclaredFault, DrillResult, ExpectationResult, FiredFault, Outcome, RequestRecord
 from orcli.policy.model import ErrorClass
@@ -32,7 +33,7 @@ def _attempt(index: int, at_s: float, provider: str, status: int, error: ErrorCl
         completion_tokens=50,
         cost_usd=Decimal("0.0000275") if error is None else Decimal(0),
         wait_before_s=0.0,
-        next_hop=None if error is None else "retry",
+        next_hop=None if error is None else RetryHop(0.5),
     )
 
 

@@ -96,8 +96,6 @@ class BudgetExceeded(ClientError):
     over the client's lifetime). Nothing was sent for the refused attempt.
     """
 
-    stop_reason = "budget"  # how a drill records the refusal
-
     def __init__(self, message: str, *, scope: str, estimate_usd: Decimal, cap_usd: Decimal) -> None:
         super().__init__(message)
         self.scope = scope

@@ -105,7 +105,7 @@ def drill_cmd(
             write_report(kind, report, path)
     if otlp_path is not None:
         write_otlp_json(traced, otlp_path)
-    aborted = [f"{r.scenario}: {note}" for r in results for note in r.notes if note.startswith("ABORTED")]
+    aborted = [f"{r.scenario}: {r.abort}" for r in results if r.abort is not None]
     if aborted:
         raise CheckFailed(f"drill aborted by a safeguard: {'; '.join(aborted)}")
     failed = [r.scenario for r in results if not r.passed]
@@ -171,9 +171,8 @@ def _run_with_progress(inputs: DrillInputs, live: LiveRun | None) -> DrillResult
             progress.update(task, completed=done, total=total)
 
         result = run_drill(inputs, replace(live, on_progress=advance))
-    for note in result.notes:
-        if note.startswith("ABORTED"):
-            console.print(f"drill {result.scenario} {note}", markup=False, highlight=False)
+    if result.abort is not None:
+        console.print(f"drill {result.scenario} {result.abort}", markup=False, highlight=False)
     return result
 
 

@@ -1,9 +1,10 @@
 """Circuit breakers: stop sending to a route that keeps failing, probe it after a pause.
 
-One breaker per key; the client keeps one per model (``"m"``) and one per model and
-provider (``"m@Provider"``). A breaker opens after ``failure_threshold`` consecutive
-failures, lets exactly one probe through once ``cool_down_s`` has passed (half-open),
-closes when the probe succeeds and opens again, for a fresh cool-down, when it fails.
+One breaker per key; the client keeps one per model (``("m", None)``) and one per model
+and provider (``("m", "Provider")``, the provider's display name). A breaker opens after
+``failure_threshold`` consecutive failures, lets exactly one probe through once
+``cool_down_s`` has passed (half-open), closes when the probe succeeds and opens again,
+for a fresh cool-down, when it fails.
 Time is whatever clock the caller passes in, so the state machine is pure.
 """
 
@@ -28,6 +29,9 @@ HEALTH_CLASSES = frozenset(
 )
 
 
+BreakerKey = tuple[str, str | None]  # (model, provider display name); None: the whole model
+
+
 class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
@@ -44,10 +48,10 @@ class _Breaker:
 class Breakers:
     def __init__(self, policy: CircuitBreaker) -> None:
         self.policy = policy
-        self._by_key: dict[str, _Breaker] = {}
-        self._not_closed: set[str] = set()  # keys whose breaker is open or half-open
+        self._by_key: dict[BreakerKey, _Breaker] = {}
+        self._not_closed: set[BreakerKey] = set()  # keys whose breaker is open or half-open
 
-    def state(self, key: str, now: float) -> BreakerState:
+    def state(self, key: BreakerKey, now: float) -> BreakerState:
         breaker = self._by_key.get(key)
         if breaker is None or breaker.opened_at is None:
             return BreakerState.CLOSED
@@ -55,7 +59,7 @@ class Breakers:
             return BreakerState.HALF_OPEN
         return BreakerState.OPEN
 
-    def allows(self, key: str, now: float) -> bool:
+    def allows(self, key: BreakerKey, now: float) -> bool:
         """May a request use this route now? Half-open admits one probe at a time."""
         if not self.policy.enabled:
             return True
@@ -66,12 +70,12 @@ class Breakers:
             return not self._by_key[key].probing
         return False
 
-    def sending(self, key: str, now: float) -> None:
+    def sending(self, key: BreakerKey, now: float) -> None:
         """A request is going to this route: if half-open, it is the probe."""
         if self.policy.enabled and self.state(key, now) is BreakerState.HALF_OPEN:
             self._by_key[key].probing = True
 
-    def success(self, key: str) -> None:
+    def success(self, key: BreakerKey) -> None:
         breaker = self._by_key.get(key)
         if breaker is not None:
             breaker.failures = 0
@@ -79,7 +83,7 @@ class Breakers:
             breaker.probing = False
             self._not_closed.discard(key)
 
-    def failure(self, key: str, now: float) -> None:
+    def failure(self, key: BreakerKey, now: float) -> None:
         if not self.policy.enabled:
             return
         breaker = self._by_key.setdefault(key, _Breaker())
@@ -89,21 +93,30 @@ class Breakers:
             breaker.probing = False
             self._not_closed.add(key)
 
-    def release(self, key: str) -> None:
+    def release(self, key: BreakerKey) -> None:
         """The probe ended without a verdict on the route (e.g. a bad request): let another through."""
         breaker = self._by_key.get(key)
         if breaker is not None:
             breaker.probing = False
 
-    def open_keys(self) -> list[str]:
-        """Keys whose breaker is open or half-open: only a success closes a breaker again,
-        so the set is kept up to date as failures and successes come in."""
-        return sorted(self._not_closed)
+    def open_routes(self) -> list[tuple[str, str]]:
+        """(model, provider) keys whose breaker is open or half-open: only a success closes a
+        breaker again, so the set is kept up to date as failures and successes come in.
+
+        Ordered as the text ``model@provider`` sorts, the order in which requests have
+        always listed the providers they ignore."""
+        routes = [(model, provider) for model, provider in self._not_closed if provider is not None]
+        routes.sort(key=_route_order)
+        return routes
 
 
-def model_key(model: str) -> str:
-    return model
+def _route_order(key: tuple[str, str]) -> tuple[str, str]:
+    return key[0] + "@", key[1]
 
 
-def route_key(model: str, provider: str) -> str:
-    return f"{model}@{provider}"
+def model_key(model: str) -> BreakerKey:
+    return model, None
+
+
+def route_key(model: str, provider: str) -> BreakerKey:
+    return model, provider

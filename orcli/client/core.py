@@ -37,9 +37,22 @@ from typing import Any, Literal
 from orcli.catalog.model import Catalog
 from orcli.client import wire
 from orcli.client.backoff import backoff_s
-from orcli.client.breaker import HEALTH_CLASSES, Breakers, BreakerState, model_key, route_key
+from orcli.client.breaker import HEALTH_CLASSES, BreakerKey, Breakers, BreakerState, model_key, route_key
 from orcli.client.budget import PriceBook, Spend, estimate_prompt_tokens, usd
 from orcli.client.classify import Failure
+from orcli.client.hops import (
+    BUDGET,
+    DEADLINE,
+    SERVED,
+    FallbackHop,
+    Forgone,
+    NextHop,
+    QueuedHop,
+    RetryForgone,
+    RetryHop,
+    StopKind,
+    StopReason,
+)
 from orcli.client.keys import ApiKey, redact
 from orcli.client.ledger import Attempt, ChatResult, ToolCall
 from orcli.client.stream import StreamWatch
@@ -123,7 +136,7 @@ class AttemptPlan:
     wait_before_s: float
     ignored: tuple[str, ...]
     reserved_usd: Decimal
-    probes: tuple[str, ...]  # half-open breaker keys this attempt probes
+    probes: tuple[BreakerKey, ...]  # half-open breaker keys this attempt probes
 
     def timeout(self) -> dict[str, float]:
         """httpx's per-request timeout extension. Streams read chunk by chunk, so their read
@@ -217,7 +230,7 @@ class _Progress:
     route_attempts: int = 0  # attempts on the current route since the last fallback
     round_attempts: int = 0  # attempts since the request (or its queue round) began
     pending_wait_s: float = 0.0
-    next_hop: str | None = None
+    next_hop: NextHop | None = None
     alerts: list[str] = field(default_factory=list)
 
 
@@ -257,7 +270,7 @@ class RequestRun:
         self.progress = _Progress(remaining=list(self.chain))
         self.attempts: list[Attempt] = []
         self.finished = False
-        self.stop_reason: str | None = None
+        self.stop_reason: StopReason | None = None
         self.last_failure: Failure | None = None
         self.final_body: dict[str, Any] | None = None
         self.final_tool_calls: tuple[ToolCall, ...] = ()
@@ -294,13 +307,11 @@ class RequestRun:
             hinted = self.engine.not_before.get(eligible[0], 0.0) - now
             if hinted > 0:
                 if hinted > self.workflow.retry.max_retry_after_s:
-                    self._end(f"every remaining route is rate-limited for {hinted:.1f} s more", now)
+                    self._end(StopReason(StopKind.RATE_LIMITED, value=hinted), now)
                     return 0.0
                 wait = max(wait, hinted)
         if wait > 0 and now + wait >= self.deadline_at:
-            self._end(
-                f"deadline: the next attempt would start after the {self.workflow.timeouts.total_s:g} s limit", now
-            )
+            self._end(StopReason(StopKind.DEADLINE_AHEAD, value=self.workflow.timeouts.total_s), now)
             return 0.0
         self._waited_s = wait
         return wait
@@ -312,7 +323,7 @@ class RequestRun:
         if self.finished:
             return None
         if now >= self.deadline_at:
-            self._end("deadline", now)
+            self._end(DEADLINE, now)
             return None
         engine, settings = self.engine, self.engine.settings
         eligible = self._eligible(now)
@@ -322,14 +333,13 @@ class RequestRun:
         reserved = self._check_budget(models, ignored)
         if reserved is None:
             return None
-        probes: list[str] = []
+        probes: list[BreakerKey] = []
         for model in models:
             if engine.breakers.state(model_key(model), now) is BreakerState.HALF_OPEN:
                 probes.append(model_key(model))
-        for key in engine.breakers.open_keys():
-            model, sep, _ = key.partition("@")
-            if sep and model in models and engine.breakers.state(key, now) is BreakerState.HALF_OPEN:
-                probes.append(key)  # a half-open provider is not ignored: this request probes it
+        for route in engine.breakers.open_routes():
+            if route[0] in models and engine.breakers.state(route, now) is BreakerState.HALF_OPEN:
+                probes.append(route)  # a half-open provider is not ignored: this request probes it
         for key in probes:
             engine.breakers.sending(key, now)
         engine.spend.reserve(reserved)
@@ -371,9 +381,9 @@ class RequestRun:
         The ignore list is request-wide in OpenRouter, so it applies to every model sent."""
         breakers = self.engine.breakers
         slugs: list[str] = []
-        for key in breakers.open_keys():
-            model, sep, provider = key.partition("@")
-            if sep and model in models and not breakers.allows(key, now):
+        for key in breakers.open_routes():
+            model, provider = key
+            if model in models and not breakers.allows(key, now):
                 slug = self.engine.provider_slug(model, provider)
                 if slug not in slugs:
                     slugs.append(slug)
@@ -422,7 +432,7 @@ class RequestRun:
                 if not self.attempts:
                     raise BudgetExceeded(message, scope=scope, estimate_usd=amount, cap_usd=cap)
                 self.progress.alerts.append(message)
-                self._end("budget", None, queueable=False)
+                self._end(BUDGET, None, queueable=False)
                 return None
         return amount
 
@@ -471,7 +481,7 @@ class RequestRun:
             self.final_body = body
             self.final_tool_calls = tool_calls
             self.last_failure = None
-            self._end("served", outcome.ended_at, queueable=False)
+            self._end(SERVED, outcome.ended_at, queueable=False)
         else:
             self.last_failure = failure
             self._decide(plan, failure, served_model, outcome.ended_at)
@@ -543,7 +553,7 @@ class RequestRun:
         now: float,
     ) -> None:
         breakers = self.engine.breakers
-        judged: set[str] = set()
+        judged: set[BreakerKey] = set()
         # OpenRouter's own failovers: each failed hop counts against its route, and a model
         # whose every hop failed before another model answered counts as failed too.
         by_model: dict[str, list[bool]] = {}
@@ -585,33 +595,35 @@ class RequestRun:
         if cls in ALERTING_CLASSES and action is Action.RETRY:
             action = Action.STOP  # the same key and account would fail the same way: never retry
         if action is Action.STOP:
-            self._end(f"{cls.value}: the policy says stop", now, queueable=cls not in _NOT_QUEUEABLE)
+            self._end(StopReason(StopKind.POLICY_STOP, cls), now, queueable=cls not in _NOT_QUEUEABLE)
             return
         if now >= self.deadline_at:
-            self._end("deadline", now)
+            self._end(DEADLINE, now)
             return
         if self.progress.round_attempts >= retry.max_attempts:
-            self._end(f"max_attempts ({retry.max_attempts}) used", now)
+            self._end(StopReason(StopKind.MAX_ATTEMPTS, value=retry.max_attempts), now)
             return
-        note = ""
+        forgone: RetryForgone | None = None
         if action is Action.RETRY and self.progress.route_attempts < retry.max_attempts_per_route:
             wait = backoff_s(self.progress.route_attempts - 1, retry.backoff, self.engine.rng)
             hint = failure.retry_after_s if retry.honor_retry_after else None
             if hint is not None and hint > retry.max_retry_after_s:
-                note = f" (Retry-After {hint:g} s is over max_retry_after_s {retry.max_retry_after_s:g})"
+                forgone = RetryForgone(Forgone.RETRY_AFTER_TOO_LONG, hint, retry.max_retry_after_s)
             else:
                 if hint is not None:
                     wait = max(wait, hint)
                 if now + wait < self.deadline_at:
                     self.progress.pending_wait_s = wait
-                    self.progress.next_hop = f"retry in {wait:.3f} s" + (" (Retry-After)" if hint is not None else "")
+                    self.progress.next_hop = RetryHop(wait, hint is not None)
                     return
-                note = f" (a {wait:.2f} s wait would pass the deadline)"
+                forgone = RetryForgone(Forgone.WAIT_PASSES_DEADLINE, wait)
         elif action is Action.RETRY:
-            note = f" (max_attempts_per_route {retry.max_attempts_per_route} used)"
-        self._fall_back(plan, failure, served_model, note, now)
+            forgone = RetryForgone(Forgone.ROUTE_ATTEMPTS_USED, retry.max_attempts_per_route)
+        self._fall_back(plan, failure, served_model, forgone, now)
 
-    def _fall_back(self, plan: AttemptPlan, failure: Failure, served_model: str | None, note: str, now: float) -> None:
+    def _fall_back(
+        self, plan: AttemptPlan, failure: Failure, served_model: str | None, forgone: RetryForgone | None, now: float
+    ) -> None:
         failed = self._blamed(plan, failure, served_model)
         if served_model is not None and self.engine.settings.mode == "openrouter":
             # OpenRouter only moves down ``models`` after an error: every model sent ahead
@@ -634,12 +646,12 @@ class RequestRun:
                 remaining = [m for m in remaining if larger(m)]
         self.progress.remaining = remaining
         if not remaining:
-            self._end(f"no fallback left after {failure.error_class.value}{note}", now)
+            self._end(StopReason(StopKind.NO_FALLBACK, failure.error_class, forgone=forgone), now)
             return
         self.progress.route_attempts = 0
-        self.progress.next_hop = f"fallback to {remaining[0]}{note}"
+        self.progress.next_hop = FallbackHop(remaining[0], forgone)
 
-    def _end(self, reason: str, now: float | None, *, queueable: bool = True) -> None:
+    def _end(self, reason: StopReason, now: float | None, *, queueable: bool = True) -> None:
         """Finish the request, unless the workflow queues failed work and time remains."""
         degradation = self.workflow.degradation
         interval = degradation.queue_retry_interval_s
@@ -652,7 +664,7 @@ class RequestRun:
             and now + interval < self.queue_end_at
         ):
             self.progress = _Progress(remaining=list(self.chain), pending_wait_s=interval, alerts=self.progress.alerts)
-            self.progress.next_hop = f"queued after '{reason}': whole chain again in {interval:g} s"
+            self.progress.next_hop = QueuedHop(reason, interval)
             self.deadline_at = min(self.queue_end_at, now + interval + self.workflow.timeouts.total_s)
             return
         self.finished = True
@@ -674,7 +686,11 @@ class RequestRun:
             fail_safe = degradation.user_message
         error_message = None
         if not ok:
-            error_message = redact(failure.detail, settings.key) if failure else (self.stop_reason or "no attempt made")
+            error_message = (
+                redact(failure.detail, settings.key)
+                if failure
+                else (str(self.stop_reason) if self.stop_reason else "no attempt made")
+            )
         return ChatResult(
             ok=ok,
             response=self.final_body if ok else None,

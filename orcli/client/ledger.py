@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from orcli.client.hops import HopKind, NextHop, StopReason
 from orcli.ids import same_base_model
 from orcli.policy.model import ErrorClass
 
@@ -42,7 +43,7 @@ class Attempt:
     completion_tokens: int
     cost_usd: Decimal
     wait_before_s: float  # backoff or Retry-After wait before this attempt
-    next_hop: str | None  # why another attempt followed: "retry", "fallback to m2", ... None if last
+    next_hop: NextHop | None  # why another attempt followed (retry, fallback, queued); None if last
     upstream_hops: tuple[UpstreamHop, ...] = ()
     models: tuple[str, ...] = ()  # every model the request named, in order (``model`` then ``models``)
     stream: bool = False
@@ -90,7 +91,7 @@ class ChatResult:
     workflow: str = "default"
     chain: tuple[str, ...] = ()  # the workflow's models in order: primary first
     fallback_mode: str = "openrouter"  # "openrouter" (models field) or "client" (walked by the client)
-    stop_reason: str | None = None  # why the client stopped: "served", "action stop", "deadline", ...
+    stop_reason: StopReason | None = None  # why the client stopped: served, budget, deadline, ...
 
     @property
     def fallback_depth(self) -> int | None:
@@ -105,11 +106,11 @@ class ChatResult:
 
     @property
     def retries(self) -> int:
-        return sum(1 for a in self.attempts if a.next_hop is not None and a.next_hop.startswith("retry"))
+        return sum(1 for a in self.attempts if a.next_hop is not None and a.next_hop.kind is HopKind.RETRY)
 
     @property
     def fallbacks(self) -> int:
-        return sum(1 for a in self.attempts if a.next_hop is not None and a.next_hop.startswith("fallback"))
+        return sum(1 for a in self.attempts if a.next_hop is not None and a.next_hop.kind is HopKind.FALLBACK)
 
     @property
     def served_model(self) -> str | None:

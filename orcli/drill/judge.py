@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orcli.catalog.model import Catalog, Endpoint
+from orcli.client.hops import StopKind
 from orcli.client.ledger import ChatResult
 from orcli.drill.records import Outcome
 from orcli.ids import base_model
@@ -65,7 +66,7 @@ def policy_violations(workflow: Workflow, catalog: Catalog, model_id: str, provi
 
 def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement:
     if not result.ok:
-        if result.stop_reason == "budget":
+        if result.stop_reason is not None and result.stop_reason.kind is StopKind.BUDGET:
             # The spending cap stopped the request: a clean stop the policy asked for.
             last = f", last error {result.error_class.value}" if result.error_class else ""
             sent = f"after {len(result.attempts)} attempt(s){last}" if result.attempts else "before sending"

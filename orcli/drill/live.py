@@ -28,7 +28,7 @@ from orcli.client.budget import usd
 from orcli.client.keys import ApiKey
 from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
 from orcli.client.wire import DEFAULT_APP_TITLE
-from orcli.drill.records import DrillResult, RequestRecord
+from orcli.drill.records import Abort, DrillResult, RequestRecord
 from orcli.drill.runner import DrillInputs, _record, conclude, send_planned
 from orcli.drill.traffic import PlannedRequest, plan_traffic
 from orcli.live.guard import DEFAULT_LIVE_MAX_TOKENS, LiveGuard, LiveLimits
@@ -140,8 +140,10 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
 
     marked = [None if r is None else _mark_injected(r, injector) for r in results]
     records = tuple(_record(req, res, inputs, None) for req, res in zip(plan, marked, strict=True) if res is not None)
-    notes = _notes(inputs, live, guard, injector, records, planned, len(plan), not_started, trail_found)
-    return conclude(inputs, records, injector.firings, target="live", duration_s=round(end - start, 3), notes=notes)
+    abort = None if guard.abort_reason is None else Abort(guard.abort_reason, not_started)
+    notes = _notes(inputs, live, guard, injector, records, planned, len(plan), abort, trail_found)
+    duration_s = round(end - start, 3)
+    return conclude(inputs, records, injector.firings, target="live", duration_s=duration_s, notes=notes, abort=abort)
 
 
 def _mark_injected(result: ChatResult, injector: FaultInjectingTransport) -> ChatResult:
@@ -250,7 +252,7 @@ def _notes(
     records: tuple[RequestRecord, ...],
     planned: int,
     capped: int,
-    not_started: int,
+    abort: Abort | None,
     trail: tuple[int, int] | None,
 ) -> tuple[str, ...]:
     options, limits = live.options, live.options.limits
@@ -259,8 +261,8 @@ def _notes(
         f"{usd(guard.spent_usd)} spent (cap {usd(limits.max_cost_usd)}); max_tokens {options.max_tokens} "
         "unless the scenario sets one"
     ]
-    if guard.abort_reason is not None:
-        notes.append(f"ABORTED: {guard.abort_reason}; {not_started} planned requests not started")
+    if abort is not None:
+        notes.append(str(abort))
     if capped < planned:
         notes.append(f"traffic cut from {planned} to {capped} requests by --max-requests")
     if guard.refused:

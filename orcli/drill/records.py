@@ -81,6 +81,17 @@ class ExpectationResult:
     evidence: tuple[str, ...] = ()  # the requests or figures behind a failure
 
 
+@dataclass(frozen=True, slots=True)
+class Abort:
+    """A live drill a safeguard stopped early (spend or error rate); it is also one of the notes."""
+
+    reason: str
+    not_started: int  # planned requests never sent
+
+    def __str__(self) -> str:
+        return f"ABORTED: {self.reason}; {self.not_started} planned requests not started"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DrillResult:
     scenario: str
@@ -97,6 +108,7 @@ class DrillResult:
     expectations: tuple[ExpectationResult, ...]
     overrides: tuple[str, ...] = ()  # descriptions of the route overrides applied
     notes: tuple[str, ...] = field(default=())
+    abort: Abort | None = None  # set when a live drill's safeguard stopped it
 
     @property
     def passed(self) -> bool:

@@ -19,16 +19,18 @@ import httpx
 from orcli.catalog.byok import ByokMode, with_byok
 from orcli.catalog.model import Catalog
 from orcli.client import AsyncClient
+from orcli.client.hops import BUDGET, CLIENT_ERROR, LIVE_CAP, HopKind, StopReason
 from orcli.client.keys import redact
 from orcli.client.ledger import ChatResult
 from orcli.drill.compact import Compactor
 from orcli.drill.expectations import DrillFacts
 from orcli.drill.expectations.faults_fired import FaultsFired
 from orcli.drill.judge import judge
-from orcli.drill.records import DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
+from orcli.drill.records import Abort, DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
 from orcli.errors import BudgetExceeded, InputError
+from orcli.live.guard import CapReached
 from orcli.overrides.location import read_overrides
 from orcli.overrides.resolve import resolve_workflow
 from orcli.overrides.store import load_overrides
@@ -212,6 +214,7 @@ def conclude(
     target: str,
     duration_s: float,
     notes: tuple[str, ...] = (),
+    abort: Abort | None = None,
 ) -> DrillResult:
     """Judge a finished run, on the mock or live: the faults declared and fired, and every
     expectation (``faults_fired`` is added whenever faults were declared)."""
@@ -243,6 +246,7 @@ def conclude(
         expectations=tuple(spec.evaluate(facts) for spec in specs),
         overrides=inputs.overrides,
         notes=notes,
+        abort=abort,
     )
 
 
@@ -267,16 +271,22 @@ async def send_planned(
         )
     except BudgetExceeded as refused:
         # Refused before sending (a budget or a live cap): a clean stop, not a crash.
-        return _unsent(workflow, request, key, refused.message, refused.stop_reason, alerts=(refused.message,))
+        reason = LIVE_CAP if isinstance(refused, CapReached) else BUDGET
+        return _unsent(workflow, request, key, refused.message, reason, alerts=(refused.message,))
     except Exception as exc:
         # A client that raises instead of returning a result is a failure the drill reports,
         # request by request, rather than a traceback that hides every other outcome.
         message = redact(f"the client raised {type(exc).__name__}: {exc}", None)[:300]
-        return _unsent(workflow, request, key, message, "client error")
+        return _unsent(workflow, request, key, message, CLIENT_ERROR)
 
 
 def _unsent(
-    workflow: Workflow, request: PlannedRequest, key: str, message: str, reason: str, alerts: tuple[str, ...] = ()
+    workflow: Workflow,
+    request: PlannedRequest,
+    key: str,
+    message: str,
+    reason: StopReason,
+    alerts: tuple[str, ...] = (),
 ) -> ChatResult:
     """The result of a request the client did not complete normally."""
     return ChatResult(
@@ -299,7 +309,7 @@ def _queued_s(result: ChatResult) -> float:
     return sum(
         later.wait_before_s
         for earlier, later in zip(result.attempts, result.attempts[1:], strict=False)
-        if (earlier.next_hop or "").startswith("queued")
+        if earlier.next_hop is not None and earlier.next_hop.kind is HopKind.QUEUED
     )
 
 

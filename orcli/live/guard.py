@@ -54,8 +54,6 @@ class LiveLimits:
 class CapReached(BudgetExceeded):
     """A send refused by a live cap or after an abort. Nothing was sent."""
 
-    stop_reason = "live cap"
-
 
 @dataclass(frozen=True, slots=True)
 class Ticket:

@@ -277,7 +277,7 @@ def _attempt(a: Attempt) -> Json:
         "completion_tokens": a.completion_tokens,
         "cost_usd": decimal_json(a.cost_usd),
         "wait_before_s": _float(a.wait_before_s),
-        "next_hop": a.next_hop,
+        "next_hop": None if a.next_hop is None else str(a.next_hop),
         "upstream_hops": [_hop(h) for h in a.upstream_hops],
         "retry_after_s": _optional_float(a.retry_after_s),
         "models": list(a.models),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from orcli.client.hops import HopKind
 from orcli.client.ledger import Attempt
 from orcli.drill.records import DrillResult, RequestRecord
 from orcli.reports.common import attempt_token
@@ -80,7 +81,7 @@ def attempt_kind(attempt: Attempt) -> StepKind:
         return StepKind.OK
     if attempt.next_hop is None:
         return StepKind.FAILED
-    if attempt.next_hop.startswith("fallback"):
+    if attempt.next_hop.kind is HopKind.FALLBACK:
         return StepKind.FELL_BACK
     return StepKind.RETRIED  # "retry in ...", or queued to walk the whole chain again
 
@@ -113,7 +114,7 @@ def request_steps(record: RequestRecord) -> tuple[Step, ...]:
                 kind=attempt_kind(attempt),
                 token=attempt_token(attempt),
                 detail=attempt.detail,
-                next_hop=attempt.next_hop,
+                next_hop=None if attempt.next_hop is None else str(attempt.next_hop),
                 latency_s=attempt.latency_s,
                 internal=False,
             )

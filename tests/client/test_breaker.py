@@ -40,13 +40,23 @@ def test_success_resets_the_consecutive_count_and_disabled_never_opens() -> None
 
 def test_open_keys_lists_open_and_half_open_breakers_until_a_success_closes_them() -> None:
     breakers = Breakers(CircuitBreaker(failure_threshold=1, cool_down_s=5))
-    breakers.failure("m@B", 0.0)
-    breakers.failure("m@A", 0.0)
-    breakers.success("other")  # a key that never failed changes nothing
-    assert breakers.open_keys() == ["m@A", "m@B"]
-    assert breakers.state("m@A", 6.0) is BreakerState.HALF_OPEN
-    assert breakers.open_keys() == ["m@A", "m@B"]  # half-open is still not closed
-    breakers.success("m@A")
-    assert breakers.open_keys() == ["m@B"]
-    breakers.failure("m@A", 7.0)  # one failure after closing reopens at threshold 1
-    assert breakers.open_keys() == ["m@A", "m@B"]
+    breakers.failure(("m", "B"), 0.0)
+    breakers.failure(("m", "A"), 0.0)
+    breakers.failure(("m", None), 0.0)  # a model breaker is not a route
+    breakers.success(("other", None))  # a key that never failed changes nothing
+    assert breakers.open_routes() == [("m", "A"), ("m", "B")]
+    assert breakers.state(("m", "A"), 6.0) is BreakerState.HALF_OPEN
+    assert breakers.open_routes() == [("m", "A"), ("m", "B")]  # half-open is still not closed
+    breakers.success(("m", "A"))
+    assert breakers.open_routes() == [("m", "B")]
+    breakers.failure(("m", "A"), 7.0)  # one failure after closing reopens at threshold 1
+    assert breakers.open_routes() == [("m", "A"), ("m", "B")]
+
+
+def test_open_routes_keep_the_order_of_the_model_at_provider_text() -> None:
+    # provider.ignore has always listed providers in this order: changing it would change
+    # the requests sent, and so every report.
+    breakers = Breakers(CircuitBreaker(failure_threshold=1, cool_down_s=5))
+    for key in (("o/gpt-4o", "B"), ("o/gpt-4o-mini", "A"), ("o/gpt-4o", "A")):
+        breakers.failure(key, 0.0)
+    assert breakers.open_routes() == [("o/gpt-4o-mini", "A"), ("o/gpt-4o", "A"), ("o/gpt-4o", "B")]

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from orcli.catalog import default_catalog
+from orcli.client.hops import BUDGET, StopKind
 from orcli.clock import VirtualClock
 from orcli.errors import BudgetExceeded, CheckFailed, ClientError
 from orcli.policy.model import ErrorClass
@@ -39,7 +40,7 @@ def test_retry_after_beyond_the_deadline_is_not_waited_for() -> None:
     result = client(fake, clock, wf).chat(HELLO)
     assert len(fake.bodies) == 1 and clock.now() == 0.0
     assert result.error_class is ErrorClass.RATE_LIMIT
-    assert result.stop_reason is not None and result.stop_reason.startswith("no fallback left")
+    assert result.stop_reason is not None and result.stop_reason.kind is StopKind.NO_FALLBACK
 
 
 def tight(per_request: str | None = None, per_run: str | None = None) -> dict[str, object]:
@@ -89,7 +90,7 @@ def test_a_retry_that_would_break_the_cap_stops_the_request_with_an_alert() -> N
     wf = workflow(models={"primary": PRIMARY}, budget=tight(per_request="0.01"))
     result = client(fake, clock, wf, catalog=default_catalog()).chat(HELLO, max_tokens=2000)
     assert len(fake.bodies) == 1 and not result.ok
-    assert result.stop_reason == "budget"
+    assert result.stop_reason is BUDGET
     assert result.alerts and "attempt 2" in result.alerts[0] and "Nothing was sent" in result.alerts[0]
 
 

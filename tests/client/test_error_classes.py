@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orcli.catalog import default_catalog
+from orcli.client.hops import FallbackHop, RetryHop
 from orcli.clock import VirtualClock
 from orcli.policy.model import ErrorClass
 
@@ -19,7 +20,7 @@ def test_bad_request_is_not_repeated() -> None:
     fake = FakeOpenRouter([fail(400, "tools[0].function.name is invalid", error_type="invalid_request")], clock)
     result = client(fake, clock).chat(HELLO)
     assert not result.ok and result.error_class is ErrorClass.BAD_REQUEST
-    assert len(fake.bodies) == 1 and result.stop_reason == "bad_request: the policy says stop"
+    assert len(fake.bodies) == 1 and str(result.stop_reason) == "bad_request: the policy says stop"
     assert result.alerts == ()
 
 
@@ -49,7 +50,8 @@ def test_rate_limit_waits_for_retry_after_then_retries_the_same_route() -> None:
     assert fake.sent_at[1] - fake.sent_at[0] >= 4.0  # never undercut
     assert result.attempts[0].retry_after_s == 4.0
     assert result.attempts[1].wait_before_s >= 4.0
-    assert result.attempts[0].next_hop is not None and result.attempts[0].next_hop.endswith("(Retry-After)")
+    assert result.attempts[0].next_hop == RetryHop(result.attempts[1].wait_before_s, retry_after=True)
+    assert str(result.attempts[0].next_hop).endswith("(Retry-After)")
 
 
 def test_rate_limit_longer_than_the_policy_allows_falls_back_at_once() -> None:
@@ -58,7 +60,7 @@ def test_rate_limit_longer_than_the_policy_allows_falls_back_at_once() -> None:
     result = client(fake, clock).chat(HELLO)
     assert result.ok and models_sent(fake) == [PRIMARY, SECOND]
     assert fake.sent_at[1] == fake.sent_at[0]
-    assert "over max_retry_after_s" in (result.attempts[0].next_hop or "")
+    assert "over max_retry_after_s" in str(result.attempts[0].next_hop)
 
 
 def test_rate_limited_route_is_skipped_by_later_requests_until_its_retry_after() -> None:
@@ -89,7 +91,8 @@ def test_provider_failure_falls_back_without_waiting() -> None:
     fake = FakeOpenRouter([fail(502, "Provider returned error", provider_name="OpenAI"), ok(model=SECOND)], clock)
     result = client(fake, clock).chat(HELLO)
     assert result.ok and models_sent(fake) == [PRIMARY, SECOND]
-    assert result.attempts[0].next_hop == f"fallback to {SECOND}"
+    assert result.attempts[0].next_hop == FallbackHop(SECOND)
+    assert str(result.attempts[0].next_hop) == f"fallback to {SECOND}"
     assert result.attempts[1].wait_before_s == 0.0
     assert result.fallback_depth == 1 and result.fallbacks == 1
 
@@ -166,7 +169,7 @@ def test_context_length_with_no_larger_model_fails() -> None:
     fake = FakeOpenRouter([fail(400, "too long", error_type="context_length_exceeded")], clock)
     result = client(fake, clock, wf, catalog=default_catalog()).chat(HELLO)
     assert result.error_class is ErrorClass.CONTEXT_LENGTH and len(fake.bodies) == 1
-    assert result.stop_reason == "no fallback left after context_length"
+    assert str(result.stop_reason) == "no fallback left after context_length"
 
 
 def test_invalid_response_is_retried() -> None:
@@ -246,7 +249,7 @@ def test_every_route_failing_ends_with_the_last_class_and_bounded_attempts() -> 
     result = client(fake, clock, wf).chat(HELLO)
     assert len(fake.bodies) == 4 and result.error_class is ErrorClass.PROVIDER_FAILURE
     assert models_sent(fake) == [PRIMARY, PRIMARY, SECOND, SECOND]
-    assert result.stop_reason == "max_attempts (4) used"
+    assert str(result.stop_reason) == "max_attempts (4) used"
     assert result.retries == 2 and result.fallbacks == 1
 
 
@@ -264,7 +267,7 @@ def test_queue_mode_holds_failed_work_and_tries_the_whole_chain_again() -> None:
     result = client(fake, clock, wf).chat(HELLO)
     assert result.ok and result.served_model == PRIMARY
     assert [a.started_at for a in result.attempts] == [0, 0, 60, 60, 120]
-    assert result.attempts[1].next_hop == (
+    assert str(result.attempts[1].next_hop) == (
         "queued after 'no fallback left after provider_failure': whole chain again in 60 s"
     )
 

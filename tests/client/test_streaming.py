@@ -6,6 +6,7 @@ import json
 
 import httpx
 
+from orcli.client.hops import FallbackHop
 from orcli.client.ledger import ChatResult
 from orcli.clock import VirtualClock
 from orcli.policy.model import ErrorClass
@@ -74,7 +75,7 @@ def test_in_band_error_chunk_is_classified_and_handled_by_its_class() -> None:
     _, result = run(sse([chunk("He"), chunk(finish_reason="error", error_obj=err)]))
     first = result.attempts[0]
     assert first.error_class is ErrorClass.PROVIDER_FAILURE
-    assert first.next_hop == f"fallback to {SECOND}"
+    assert first.next_hop == FallbackHop(SECOND)
     assert result.ok and result.served_model == SECOND
 
 

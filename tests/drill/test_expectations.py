@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from orcli.catalog import default_catalog
+from orcli.client.hops import RetryHop
 from orcli.client.ledger import Attempt, ChatResult
 from orcli.drill.expectations import DrillFacts
 from orcli.drill.expectations.no_malformed_tool_call import NoMalformedToolCall
@@ -177,7 +178,7 @@ def test_retry_after_is_respected_by_the_client(drill: Drill) -> None:
 def test_an_attempt_before_retry_after_is_caught() -> None:
     first = answered_by(MINI, "OpenAI").attempts[0]
     limited = Attempt(**{**_fields(first), "status": 429, "error_class": ErrorClass.RATE_LIMIT, "retry_after_s": 5.0,
-                         "served_model": None, "next_hop": "retry", "detail": "429"})  # fmt: skip
+                         "served_model": None, "next_hop": RetryHop(5.0, True), "detail": "429"})  # fmt: skip
     early = Attempt(**{**_fields(first), "index": 2, "started_at": 2.0})
     result = ChatResult(
         ok=True, response=answered_by(MINI, "OpenAI").response, error_class=None, error_message=None,

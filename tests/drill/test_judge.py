@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from orcli.catalog import default_catalog
+from orcli.client.hops import BUDGET, FallbackHop, NextHop, RetryHop, StopReason
 from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
 from orcli.drill.judge import judge
 from orcli.drill.records import Outcome
@@ -28,7 +29,7 @@ def attempt(
     status: int = 200,
     *,
     index: int = 1,
-    next_hop: str | None = None,
+    next_hop: NextHop | None = None,
     hops: tuple[UpstreamHop, ...] = (),
     ignored: tuple[str, ...] = (),
 ) -> Attempt:
@@ -69,7 +70,7 @@ def unanswered(
     *attempts: Attempt,
     error: ErrorClass | None = ErrorClass.PROVIDER_FAILURE,
     fail_safe: str | None = None,
-    stop: str | None = None,
+    stop: StopReason | None = None,
     message: str = "502 from every provider",
 ) -> ChatResult:
     return ChatResult(
@@ -98,13 +99,13 @@ def test_the_primary_route_is_served() -> None:
 
 
 def test_a_retry_on_the_same_provider_is_still_the_primary_route() -> None:
-    result = answered(attempt(MINI, "OpenAI", 502, next_hop="retry"), attempt(MINI, "OpenAI", index=2))
+    result = answered(attempt(MINI, "OpenAI", 502, next_hop=RetryHop(0.5)), attempt(MINI, "OpenAI", index=2))
     verdict = judge(result, workflow(), CATALOG)
     assert (verdict.outcome, verdict.reason) == (Outcome.SERVED, "primary route after 1 retry")
 
 
 def test_another_provider_of_the_primary_model_is_degraded() -> None:
-    result = answered(attempt(MINI, "Azure", 502, next_hop="retry"), attempt(MINI, "OpenAI", index=2))
+    result = answered(attempt(MINI, "Azure", 502, next_hop=RetryHop(0.5)), attempt(MINI, "OpenAI", index=2))
     verdict = judge(result, workflow(), CATALOG)
     assert (verdict.outcome, verdict.reason, verdict.fallback_depth) == (
         Outcome.DEGRADED,
@@ -120,9 +121,7 @@ def test_openrouters_own_failover_inside_one_attempt_is_degraded() -> None:
 
 
 def test_a_fallback_model_is_degraded_with_its_depth() -> None:
-    result = answered(
-        attempt(MINI, "OpenAI", 502, next_hop=f"fallback to {SMALL}"), attempt(SMALL, "DeepInfra", index=2)
-    )
+    result = answered(attempt(MINI, "OpenAI", 502, next_hop=FallbackHop(SMALL)), attempt(SMALL, "DeepInfra", index=2))
     verdict = judge(result, workflow(), CATALOG)
     assert (verdict.outcome, verdict.reason, verdict.fallback_depth) == (
         Outcome.DEGRADED,
@@ -175,7 +174,7 @@ def test_a_failure_without_a_fail_safe_message_is_failed() -> None:
     ],
 )
 def test_a_budget_stop_is_failed_safe(attempts: tuple[Attempt, ...], reason: str) -> None:
-    result = unanswered(*attempts, error=ErrorClass.PROVIDER_FAILURE if attempts else None, stop="budget")
+    result = unanswered(*attempts, error=ErrorClass.PROVIDER_FAILURE if attempts else None, stop=BUDGET)
     verdict = judge(result, workflow(), CATALOG)
     assert (verdict.outcome, verdict.reason) == (Outcome.FAILED_SAFE, reason)
 
@@ -229,7 +228,7 @@ def test_an_answer_from_a_forbidden_route_is_a_violation(
 
 def test_the_same_route_within_the_rules_is_no_violation() -> None:
     rules = {"only": ["deepinfra"], "zdr": True, "data_collection": "deny", "quantizations": ["fp8"]}
-    result = answered(attempt(MINI, "OpenAI", 502, next_hop="fallback"), attempt(SMALL, "DeepInfra", index=2))
+    result = answered(attempt(MINI, "OpenAI", 502, next_hop=FallbackHop(SMALL)), attempt(SMALL, "DeepInfra", index=2))
     verdict = judge(result, workflow(**rules), CATALOG)
     assert verdict.violations == ()
     assert verdict.outcome is Outcome.DEGRADED

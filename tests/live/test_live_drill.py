@@ -11,6 +11,7 @@ import httpx
 import respx
 
 from orcli.catalog.load import default_catalog
+from orcli.client.hops import LIVE_CAP
 from orcli.client.keys import ApiKey
 from orcli.drill.live import LiveOptions, LiveRun, drill_live
 from orcli.drill.records import DrillResult
@@ -107,7 +108,7 @@ def test_max_cost_reserves_the_worst_case_before_each_send(tmp_path: Path, api: 
     result = run(path, limits=LiveLimits(max_requests=50, max_cost_usd=cap, abort_spend_usd=cap))
     assert probe.requests
     assert route.call_count == 3
-    refused = [r for r in result.requests if r.result.stop_reason == "live cap"]
+    refused = [r for r in result.requests if r.result.stop_reason is LIVE_CAP]
     assert len(refused) == 5
     assert refused[0].result.error_message is not None
     assert "--max-cost" in refused[0].result.error_message

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from orcli.client.hops import FallbackHop, NextHop, RetryHop
 from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
 from orcli.drill.records import (
     DeclaredFault,
@@ -35,7 +36,7 @@ def attempt(
     latency_s: float = 0.5,
     cost_usd: str = "0",
     wait_before_s: float = 0.0,
-    next_hop: str | None = None,
+    next_hop: NextHop | None = None,
     retry_after_s: float | None = None,
     hops: tuple[UpstreamHop, ...] = (),
 ) -> Attempt:
@@ -124,7 +125,7 @@ def small_requests(first_cost_usd: str = "0.000123") -> tuple[RequestRecord, ...
                     ErrorClass.RATE_LIMIT,
                     started_at=11.0,
                     latency_s=0.1,
-                    next_hop="retry",
+                    next_hop=RetryHop(2.0, retry_after=True),
                     retry_after_s=2.0,
                 ),
                 attempt(
@@ -136,7 +137,7 @@ def small_requests(first_cost_usd: str = "0.000123") -> tuple[RequestRecord, ...
                     started_at=13.1,
                     latency_s=10.0,
                     wait_before_s=2.0,
-                    next_hop="fallback to mistralai/mistral-large",
+                    next_hop=FallbackHop(FALLBACK),
                 ),
                 attempt(
                     3,
@@ -159,7 +160,13 @@ def small_requests(first_cost_usd: str = "0.000123") -> tuple[RequestRecord, ...
             Outcome.FAILED_SAFE,
             (
                 attempt(
-                    1, PRIMARY, "DeepInfra", 503, ErrorClass.PROVIDER_FAILURE, started_at=12.5, next_hop="fallback"
+                    1,
+                    PRIMARY,
+                    "DeepInfra",
+                    503,
+                    ErrorClass.PROVIDER_FAILURE,
+                    started_at=12.5,
+                    next_hop=FallbackHop(FALLBACK),
                 ),
                 attempt(2, FALLBACK, "Mistral", 400, ErrorClass.CONTEXT_LENGTH, started_at=13.0),
             ),
@@ -242,7 +249,9 @@ def large_drill(total: int = 500, failed_every: int = 17, degraded_every: int = 
         elif i % degraded_every == 0:
             outcome = Outcome.DEGRADED
             attempts = (
-                attempt(1, PRIMARY, "DeepInfra", 429, ErrorClass.RATE_LIMIT, started_at=at_s, next_hop="fallback"),
+                attempt(
+                    1, PRIMARY, "DeepInfra", 429, ErrorClass.RATE_LIMIT, started_at=at_s, next_hop=FallbackHop(FALLBACK)
+                ),
                 attempt(2, FALLBACK, "Groq", 200, started_at=at_s + 0.1, cost_usd="0.00001"),
             )
         else:
@@ -278,7 +287,7 @@ def storm_drill(total: int = 100_000, seed: int = 1, span_s: float = 600.0) -> D
             if rng.random() < 0.2:
                 hops = (UpstreamHop("DeepInfra", PRIMARY, 502), UpstreamHop("Together", PRIMARY, 429))
                 first = attempt(1, PRIMARY, "Together", 429, ErrorClass.RATE_LIMIT, started_at=at_s, hops=hops)
-                first = _with_next(first, f"fallback to {FALLBACK}")
+                first = _with_next(first, FallbackHop(FALLBACK))
                 second = attempt(2, FALLBACK, "Groq", 200, started_at=at_s + 0.6, cost_usd="0.00002")
                 rows.append(record(i, at_s, "support", Outcome.DEGRADED, (first, second), fallback_depth=1))
             else:
@@ -314,7 +323,7 @@ def _storm_coding(i: int, at_s: float, rng: random.Random) -> RequestRecord:
         return record(i, at_s, "coding", Outcome.FAILED, (bad,), tools_offered=True)
     if roll < 0.03:
         first = _with_next(
-            attempt(1, CODER, "Fireworks", 503, ErrorClass.PROVIDER_FAILURE, started_at=at_s), "retry in 0.5 s"
+            attempt(1, CODER, "Fireworks", 503, ErrorClass.PROVIDER_FAILURE, started_at=at_s), RetryHop(0.5)
         )
         second = attempt(2, CODER, "Fireworks", 503, ErrorClass.PROVIDER_FAILURE, started_at=at_s + 0.6)
         return record(i, at_s, "coding", Outcome.FAILED_SAFE, (first, second), fail_safe_message="Try again soon.")
@@ -322,7 +331,7 @@ def _storm_coding(i: int, at_s: float, rng: random.Random) -> RequestRecord:
     return record(i, at_s, "coding", Outcome.SERVED, (ok,), tools_offered=True)
 
 
-def _with_next(step: Attempt, next_hop: str) -> Attempt:
+def _with_next(step: Attempt, next_hop: NextHop) -> Attempt:
     return replace(step, next_hop=next_hop)
 
 
