@@ -153,7 +153,7 @@ class AsyncClient:
             wait = run.wait_before_next(anyio.current_time())
             if wait > 0:
                 await anyio.sleep(wait)
-            plan = run.plan(anyio.current_time())
+            plan = run.next_attempt(anyio.current_time())
             if plan is None:
                 continue
             run.record(plan, await self._send(plan))

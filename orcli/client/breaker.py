@@ -5,7 +5,8 @@ and provider (``("m", "Provider")``, the provider's display name). A breaker ope
 ``failure_threshold`` consecutive failures, lets exactly one probe through once
 ``cool_down_s`` has passed (half-open), closes when the probe succeeds and opens again,
 for a fresh cool-down, when it fails.
-Time is whatever clock the caller passes in, so the state machine is pure.
+Time is whatever clock the caller passes in, so the state machine is pure. Which
+failures count is the caller's choice (``health`` in :mod:`orcli.client.rules`).
 """
 
 from __future__ import annotations
@@ -13,21 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from orcli.policy.model import CircuitBreaker, ErrorClass
-
-# Failures that say something about the route's health. Request and account problems
-# (bad request, auth, billing, moderation, context length, routing constraints) do not.
-HEALTH_CLASSES = frozenset(
-    {
-        ErrorClass.RATE_LIMIT,
-        ErrorClass.TIMEOUT,
-        ErrorClass.PROVIDER_FAILURE,
-        ErrorClass.INVALID_RESPONSE,
-        ErrorClass.MALFORMED_TOOL_CALL,
-        ErrorClass.STREAM_TRUNCATED,
-    }
-)
-
+from orcli.policy.model import CircuitBreaker
 
 BreakerKey = tuple[str, str | None]  # (model, provider display name); None: the whole model
 

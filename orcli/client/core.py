@@ -7,14 +7,23 @@ breakers, the spend so far, compiled schemas and prices. Each logical request is
     run = engine.start(now, messages, ...)
     while not run.finished:
         sleep(run.wait_before_next(now))      # backoff, Retry-After, queue interval
-        plan = run.plan(now)                  # None: nothing to send now (or raises BudgetExceeded)
+        plan = run.next_attempt(now)          # None: nothing to send now (or raises BudgetExceeded)
         if plan is None:
             continue
         outcome = send(plan)                  # the only I/O, in the sync or async client
-        run.record(plan, outcome)             # classify, validate, breakers, decide
+        decision = run.record(plan, outcome)  # classify, validate, breakers, decide
     return run.result()
 
-What happens after a failed attempt depends on its class and ``workflow.retry.action``:
+``next_attempt`` is two steps a driver may also take one by one: :meth:`RequestRun.plan`
+works out the attempt (or the :class:`Halt` that ends the request) and changes nothing;
+:meth:`RequestRun.begin` commits it, reserving its worst-case cost against the budget and
+letting its half-open breakers' probe through (:meth:`RequestRun.halt` applies a Halt).
+:meth:`RequestRun.record` settles the reservation and returns the decision: the
+:data:`~orcli.client.hops.NextHop` that follows, or the
+:class:`~orcli.client.hops.StopReason` the request ended with.
+
+What happens after a failed attempt depends on its class and ``workflow.retry.action``,
+within the limits :mod:`orcli.client.rules` sets per class:
 ``retry`` sends the same route again after a backoff (or the Retry-After hint, never
 less) while ``max_attempts_per_route`` allows, then falls back; ``fallback`` moves to the
 next model at once; ``stop`` ends the request. Every path is bounded by
@@ -37,7 +46,7 @@ from typing import Any, Literal
 from orcli.catalog.model import Catalog
 from orcli.client import wire
 from orcli.client.backoff import backoff_s
-from orcli.client.breaker import HEALTH_CLASSES, BreakerKey, Breakers, BreakerState, model_key, route_key
+from orcli.client.breaker import BreakerKey, Breakers, BreakerState, model_key, route_key
 from orcli.client.budget import PriceBook, Spend, estimate_prompt_tokens, usd
 from orcli.client.classify import Failure
 from orcli.client.hops import (
@@ -55,18 +64,17 @@ from orcli.client.hops import (
 )
 from orcli.client.keys import ApiKey, redact
 from orcli.client.ledger import Attempt, ChatResult, ToolCall
+from orcli.client.rules import RULES, action_for
 from orcli.client.stream import StreamWatch
 from orcli.client.validate import SchemaCache, check_message
 from orcli.errors import BudgetExceeded
 from orcli.ids import same_base_model, slug_of_name
 from orcli.openrouter import is_openrouter
 from orcli.policy.compile import MAX_MODELS_FIELD, FallbackMode, chat_fragment
-from orcli.policy.model import ALERTING_CLASSES, Action, DegradationMode, ErrorClass, Workflow
+from orcli.policy.model import Action, DegradationMode, ErrorClass, Workflow
 
 FallbackChoice = Literal["auto", "openrouter", "client"]
 DEFAULT_FAIL_SAFE_MESSAGE = "This feature is unavailable right now. Please try again in a few minutes."
-# Classes that waiting in a queue cannot cure: the request or the account must change.
-_NOT_QUEUEABLE = frozenset({ErrorClass.BAD_REQUEST, ErrorClass.AUTH, ErrorClass.BILLING})
 
 
 def resolve_mode(requested: FallbackChoice, base_url: str, transport: object | None) -> FallbackMode:
@@ -81,19 +89,6 @@ def resolve_mode(requested: FallbackChoice, base_url: str, transport: object | N
     return "client"
 
 
-# Errors on which OpenRouter moves down the ``models`` list by itself (reference §3: "any
-# error moves to the next model"), before the client can act on them.
-_ROUTER_WALKS_PAST = frozenset(
-    {
-        ErrorClass.MODERATION,
-        ErrorClass.CONTEXT_LENGTH,
-        ErrorClass.RATE_LIMIT,
-        ErrorClass.TIMEOUT,
-        ErrorClass.PROVIDER_FAILURE,
-    }
-)
-
-
 def explicit_stops_need_client_chain(workflow: Workflow) -> bool:
     """True when the policy says ``stop`` for an error OpenRouter would answer by trying the
     next model. Handing OpenRouter the fallbacks in ``models`` would reroute exactly what the
@@ -101,7 +96,7 @@ def explicit_stops_need_client_chain(workflow: Workflow) -> bool:
     then walks the chain in the client, one model per request."""
     if not workflow.models.fallbacks:
         return False
-    return any(cls in _ROUTER_WALKS_PAST and action is Action.STOP for cls, action in workflow.retry.on.items())
+    return any(RULES[cls].router_walks_past and action is Action.STOP for cls, action in workflow.retry.on.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,18 +219,47 @@ class Engine:
         )
 
 
+Decision = NextHop | StopReason  # what follows a recorded attempt
+
+
+@dataclass(frozen=True, slots=True)
+class Halt:
+    """Nothing is sent: the request ends with ``reason``, or goes back to the queue when
+    ``queueable`` and the workflow queues failed work. ``alert`` is raised on the request."""
+
+    reason: StopReason
+    queueable: bool = True
+    alert: str | None = None
+
+
+_DEADLINE_HALT = Halt(DEADLINE)
+
+
 @dataclass(slots=True)
 class _Progress:
+    """What changes from attempt to attempt (a queue round starts a fresh one)."""
+
     remaining: list[str]  # models still allowed in this request, chain order
     route_attempts: int = 0  # attempts on the current route since the last fallback
     round_attempts: int = 0  # attempts since the request (or its queue round) began
-    pending_wait_s: float = 0.0
-    next_hop: NextHop | None = None
+    pending_wait_s: float = 0.0  # the wait the last decision asked for, until wait_before_next takes it
     alerts: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Fallback:
+    """A decision to move on: the hop, and the models left once the failed ones are dropped."""
+
+    hop: FallbackHop
+    remaining: list[str]
+
+
 class RequestRun:
-    """One logical request: its routes, attempts and the decision after each."""
+    """One logical request: its routes, attempts and the decision after each.
+
+    State changes only in :meth:`wait_before_next`, :meth:`begin`, :meth:`halt` and
+    :meth:`record`; :meth:`next_wait` and :meth:`plan` only read it.
+    """
 
     def __init__(
         self,
@@ -274,7 +298,7 @@ class RequestRun:
         self.last_failure: Failure | None = None
         self.final_body: dict[str, Any] | None = None
         self.final_tool_calls: tuple[ToolCall, ...] = ()
-        self._waited_s = 0.0
+        self._waited_s = 0.0  # the wait just taken, reported on the next attempt
         self._prompt_tokens: int | None = None
         self._headers = wire.headers(
             settings.key,
@@ -296,58 +320,61 @@ class RequestRun:
         ]
         return allowed or list(self.progress.remaining)
 
-    def wait_before_next(self, now: float) -> float:
-        """Seconds to sleep before the next attempt (0 when none is due or the run ended)."""
-        if self.finished:
-            return 0.0
+    def next_wait(self, now: float) -> float | Halt:
+        """The wait before the next attempt: the one the last decision asked for, or longer
+        while the first eligible model's Retry-After runs; a Halt when that wait is longer
+        than the policy allows or would pass the deadline. Changes nothing."""
         wait = self.progress.pending_wait_s
-        self.progress.pending_wait_s = 0.0
         eligible = self._eligible(now)
         if eligible:
             hinted = self.engine.not_before.get(eligible[0], 0.0) - now
             if hinted > 0:
                 if hinted > self.workflow.retry.max_retry_after_s:
-                    self._end(StopReason(StopKind.RATE_LIMITED, value=hinted), now)
-                    return 0.0
+                    return Halt(StopReason(StopKind.RATE_LIMITED, value=hinted))
                 wait = max(wait, hinted)
         if wait > 0 and now + wait >= self.deadline_at:
-            self._end(StopReason(StopKind.DEADLINE_AHEAD, value=self.workflow.timeouts.total_s), now)
-            return 0.0
-        self._waited_s = wait
+            return Halt(StopReason(StopKind.DEADLINE_AHEAD, value=self.workflow.timeouts.total_s))
         return wait
 
-    def plan(self, now: float) -> AttemptPlan | None:
-        """The next attempt, or None when there is none to send now (the run ended, or went
-        back to the queue). Raises BudgetExceeded when the very first attempt would break a
-        cap: nothing is sent."""
+    def wait_before_next(self, now: float) -> float:
+        """Seconds to sleep before the next attempt (0 when none is due or the run ended).
+        Takes the pending wait; ends the run (or queues it) on a Halt."""
         if self.finished:
-            return None
+            return 0.0
+        step = self.next_wait(now)
+        self.progress.pending_wait_s = 0.0
+        if isinstance(step, Halt):
+            self.halt(step, now)
+            return 0.0
+        self._waited_s = step
+        return step
+
+    def plan(self, now: float) -> AttemptPlan | Halt:
+        """The attempt to send now, or the Halt that ends the request instead (the deadline
+        passed; a cap refuses the attempt after others were sent). Changes nothing: a plan
+        takes effect when :meth:`begin` commits it. Raises BudgetExceeded when the very first
+        attempt would break a cap: nothing is sent."""
+        if self.finished:
+            raise RuntimeError("the request has ended: nothing more to plan")
         if now >= self.deadline_at:
-            self._end(DEADLINE, now)
-            return None
+            return _DEADLINE_HALT
         engine, settings = self.engine, self.engine.settings
         eligible = self._eligible(now)
         size = 1 if settings.mode == "client" else 1 + MAX_MODELS_FIELD
         models = tuple(eligible[:size])
         ignored = self._ignored_providers(models, now)
         reserved = self._check_budget(models, ignored)
-        if reserved is None:
-            return None
+        if isinstance(reserved, Halt):
+            return reserved
+        breakers = engine.breakers
         probes: list[BreakerKey] = []
         for model in models:
-            if engine.breakers.state(model_key(model), now) is BreakerState.HALF_OPEN:
+            if breakers.state(model_key(model), now) is BreakerState.HALF_OPEN:
                 probes.append(model_key(model))
-        for route in engine.breakers.open_routes():
-            if route[0] in models and engine.breakers.state(route, now) is BreakerState.HALF_OPEN:
+        for route in breakers.open_routes():
+            if route[0] in models and breakers.state(route, now) is BreakerState.HALF_OPEN:
                 probes.append(route)  # a half-open provider is not ignored: this request probes it
-        for key in probes:
-            engine.breakers.sending(key, now)
-        engine.spend.reserve(reserved)
         timeouts = self.workflow.timeouts
-        limit_at = min(now + timeouts.attempt_s, self.deadline_at)
-        self.progress.route_attempts += 1
-        self.progress.round_attempts += 1
-        wait, self._waited_s = self._waited_s, 0.0
         return AttemptPlan(
             index=len(self.attempts) + 1,
             models=models,
@@ -366,15 +393,44 @@ class RequestRun:
             headers=self._headers,
             stream=self.stream,
             started_at=now,
-            limit_at=limit_at,
+            limit_at=min(now + timeouts.attempt_s, self.deadline_at),
             connect_s=timeouts.connect_s,
             first_token_s=timeouts.first_token_s if self.stream else None,
             idle_s=timeouts.stream_idle_s if self.stream else None,
-            wait_before_s=wait,
+            wait_before_s=self._waited_s,
             ignored=ignored,
             reserved_usd=reserved,
             probes=tuple(probes),
         )
+
+    def begin(self, plan: AttemptPlan) -> None:
+        """Commit a plan that is about to be sent: reserve its worst-case cost (settled by
+        :meth:`record`), let its half-open breakers' probe through, and count the attempt."""
+        breakers = self.engine.breakers
+        for key in plan.probes:
+            breakers.sending(key, plan.started_at)
+        self.engine.spend.reserve(plan.reserved_usd)
+        self.progress.route_attempts += 1
+        self.progress.round_attempts += 1
+        self._waited_s = 0.0
+
+    def halt(self, halt: Halt, now: float) -> Decision:
+        """Apply a Halt from :meth:`next_wait` or :meth:`plan`: raise its alert, end the run
+        or queue it again."""
+        if halt.alert is not None:
+            self.progress.alerts.append(halt.alert)
+        return self._end(halt.reason, now, queueable=halt.queueable)
+
+    def next_attempt(self, now: float) -> AttemptPlan | None:
+        """:meth:`plan`, then :meth:`begin` it, or :meth:`halt` (None: nothing to send now)."""
+        if self.finished:
+            return None
+        step = self.plan(now)
+        if isinstance(step, Halt):
+            self.halt(step, now)
+            return None
+        self.begin(step)
+        return step
 
     def _ignored_providers(self, models: Sequence[str], now: float) -> tuple[str, ...]:
         """Providers whose (model, provider) breaker is open: ``provider.ignore`` for this request.
@@ -398,8 +454,8 @@ class RequestRun:
         prices = self.engine.prices
         return all(prices.routable(m) is True and prices.routable(m, slugs) is False for m in models)
 
-    def _check_budget(self, models: Sequence[str], ignored: tuple[str, ...]) -> Decimal | None:
-        """The amount to reserve for this attempt, or None after refusing it (mid-request)."""
+    def _check_budget(self, models: Sequence[str], ignored: tuple[str, ...]) -> Decimal | Halt:
+        """The amount to reserve for this attempt, or the Halt that refuses it (mid-request)."""
         budget = self.workflow.budget
         per_request, per_client = budget.max_cost_per_request_usd, budget.max_cost_per_run_usd
         if per_request is None and per_client is None:
@@ -431,14 +487,14 @@ class RequestRun:
                 )
                 if not self.attempts:
                     raise BudgetExceeded(message, scope=scope, estimate_usd=amount, cap_usd=cap)
-                self.progress.alerts.append(message)
-                self._end(BUDGET, None, queueable=False)
-                return None
+                return Halt(BUDGET, queueable=False, alert=message)
         return amount
 
     # -- after an attempt ----------------------------------------------------------------
 
-    def record(self, plan: AttemptPlan, outcome: wire.AttemptOutcome) -> Attempt:
+    def record(self, plan: AttemptPlan, outcome: wire.AttemptOutcome) -> Decision:
+        """Judge what a begun attempt produced: classify and validate it, update the breakers,
+        settle its budget reservation, add it to the ledger and decide what follows."""
         engine = self.engine
         key = engine.settings.key
         body = outcome.body
@@ -476,15 +532,17 @@ class RequestRun:
             for model in self._blamed(plan, failure, served_model):
                 engine.not_before[model] = max(engine.not_before.get(model, 0.0), until)
 
-        self.progress.next_hop = None
+        decision: Decision
         if failure is None:
             self.final_body = body
             self.final_tool_calls = tool_calls
             self.last_failure = None
-            self._end(SERVED, outcome.ended_at, queueable=False)
+            decision = self._end(SERVED, outcome.ended_at, queueable=False)
         else:
             self.last_failure = failure
-            self._decide(plan, failure, served_model, outcome.ended_at)
+            if RULES[failure.error_class].alerts:
+                self.progress.alerts.append(f"{failure.error_class.value}: {redact(failure.detail, key)}")
+            decision = self._apply(self._decide(plan, failure, served_model, outcome.ended_at), outcome.ended_at)
 
         ttft = None if outcome.first_token_at is None else outcome.first_token_at - plan.started_at
         attempt = Attempt(
@@ -502,7 +560,7 @@ class RequestRun:
             completion_tokens=completion_tokens,
             cost_usd=cost,
             wait_before_s=plan.wait_before_s,
-            next_hop=self.progress.next_hop,
+            next_hop=None if isinstance(decision, StopReason) else decision,
             upstream_hops=hops,
             models=plan.models,
             stream=plan.stream,
@@ -511,7 +569,7 @@ class RequestRun:
             generation_id=generation_id,
         )
         self.attempts.append(attempt)
-        return attempt
+        return decision
 
     def _tool_calls(self, message: Mapping[str, Any]) -> tuple[ToolCall, ...]:
         calls = []
@@ -574,7 +632,7 @@ class RequestRun:
             judged.add(model_key(entry))
             if provider:
                 breakers.success(route_key(entry, provider))
-        elif failure.error_class in HEALTH_CLASSES:
+        elif RULES[failure.error_class].health:
             for model in self._blamed(plan, failure, served_model):
                 breakers.failure(model_key(model), now)
                 judged.add(model_key(model))
@@ -584,25 +642,20 @@ class RequestRun:
             if key not in judged:
                 breakers.release(key)
 
-    def _decide(self, plan: AttemptPlan, failure: Failure, served_model: str | None, now: float) -> None:
+    def _decide(
+        self, plan: AttemptPlan, failure: Failure, served_model: str | None, now: float
+    ) -> RetryHop | _Fallback | Halt:
+        """What follows a failed attempt, by :mod:`orcli.client.rules` and the policy. Reads
+        the run's state without changing it; a retry draws its jitter from the engine's RNG."""
         retry = self.workflow.retry
         cls = failure.error_class
-        if cls in ALERTING_CLASSES:
-            self.progress.alerts.append(f"{cls.value}: {redact(failure.detail, self.engine.settings.key)}")
-        action = retry.action(cls)
-        if cls is ErrorClass.MODERATION and action is Action.RETRY:
-            action = Action.FALLBACK  # never the same model again after a moderation block
-        if cls in ALERTING_CLASSES and action is Action.RETRY:
-            action = Action.STOP  # the same key and account would fail the same way: never retry
+        action = action_for(retry, cls)
         if action is Action.STOP:
-            self._end(StopReason(StopKind.POLICY_STOP, cls), now, queueable=cls not in _NOT_QUEUEABLE)
-            return
+            return Halt(StopReason(StopKind.POLICY_STOP, cls), queueable=RULES[cls].queueable)
         if now >= self.deadline_at:
-            self._end(DEADLINE, now)
-            return
+            return _DEADLINE_HALT
         if self.progress.round_attempts >= retry.max_attempts:
-            self._end(StopReason(StopKind.MAX_ATTEMPTS, value=retry.max_attempts), now)
-            return
+            return Halt(StopReason(StopKind.MAX_ATTEMPTS, value=retry.max_attempts))
         forgone: RetryForgone | None = None
         if action is Action.RETRY and self.progress.route_attempts < retry.max_attempts_per_route:
             wait = backoff_s(self.progress.route_attempts - 1, retry.backoff, self.engine.rng)
@@ -613,17 +666,15 @@ class RequestRun:
                 if hint is not None:
                     wait = max(wait, hint)
                 if now + wait < self.deadline_at:
-                    self.progress.pending_wait_s = wait
-                    self.progress.next_hop = RetryHop(wait, hint is not None)
-                    return
+                    return RetryHop(wait, hint is not None)
                 forgone = RetryForgone(Forgone.WAIT_PASSES_DEADLINE, wait)
         elif action is Action.RETRY:
             forgone = RetryForgone(Forgone.ROUTE_ATTEMPTS_USED, retry.max_attempts_per_route)
-        self._fall_back(plan, failure, served_model, forgone, now)
+        return self._fall_back(plan, failure, served_model, forgone)
 
     def _fall_back(
-        self, plan: AttemptPlan, failure: Failure, served_model: str | None, forgone: RetryForgone | None, now: float
-    ) -> None:
+        self, plan: AttemptPlan, failure: Failure, served_model: str | None, forgone: RetryForgone | None
+    ) -> _Fallback | Halt:
         failed = self._blamed(plan, failure, served_model)
         if served_model is not None and self.engine.settings.mode == "openrouter":
             # OpenRouter only moves down ``models`` after an error: every model sent ahead
@@ -644,31 +695,38 @@ class RequestRun:
                     return entry is None or entry.max_context > needed
 
                 remaining = [m for m in remaining if larger(m)]
-        self.progress.remaining = remaining
         if not remaining:
-            self._end(StopReason(StopKind.NO_FALLBACK, failure.error_class, forgone=forgone), now)
-            return
-        self.progress.route_attempts = 0
-        self.progress.next_hop = FallbackHop(remaining[0], forgone)
+            return Halt(StopReason(StopKind.NO_FALLBACK, failure.error_class, forgone=forgone))
+        return _Fallback(FallbackHop(remaining[0], forgone), remaining)
 
-    def _end(self, reason: StopReason, now: float | None, *, queueable: bool = True) -> None:
-        """Finish the request, unless the workflow queues failed work and time remains."""
+    def _apply(self, step: RetryHop | _Fallback | Halt, now: float) -> Decision:
+        if isinstance(step, RetryHop):
+            self.progress.pending_wait_s = step.wait_s
+            return step
+        if isinstance(step, _Fallback):
+            self.progress.remaining = step.remaining
+            self.progress.route_attempts = 0
+            return step.hop
+        return self.halt(step, now)
+
+    def _end(self, reason: StopReason, now: float, *, queueable: bool) -> Decision:
+        """Finish the request, unless the workflow queues failed work and time remains:
+        then the whole chain is tried again after the queue interval."""
         degradation = self.workflow.degradation
         interval = degradation.queue_retry_interval_s
         if (
             queueable
-            and now is not None
             and degradation.mode is DegradationMode.QUEUE
             and self.last_failure is not None
-            and self.last_failure.error_class not in _NOT_QUEUEABLE
+            and RULES[self.last_failure.error_class].queueable
             and now + interval < self.queue_end_at
         ):
             self.progress = _Progress(remaining=list(self.chain), pending_wait_s=interval, alerts=self.progress.alerts)
-            self.progress.next_hop = QueuedHop(reason, interval)
             self.deadline_at = min(self.queue_end_at, now + interval + self.workflow.timeouts.total_s)
-            return
+            return QueuedHop(reason, interval)
         self.finished = True
         self.stop_reason = reason
+        return reason
 
     # -- the answer ------------------------------------------------------------------------
 

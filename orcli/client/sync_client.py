@@ -165,7 +165,7 @@ class Client:
             wait = run.wait_before_next(clock.now())
             if wait > 0:
                 clock.sleep(wait)
-            plan = run.plan(clock.now())
+            plan = run.next_attempt(clock.now())
             if plan is None:
                 continue
             run.record(plan, self._send(plan))
