@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from orcli.client.hops import StopKind
 from orcli.client.ledger import Attempt, ChatResult
 
 AttributeValue = str | bool | int | float | Sequence[str]
@@ -44,7 +45,8 @@ def error_type(result: ChatResult) -> str | None:
         return None
     if result.error_class is not None:
         return result.error_class.value
-    return "budget_exceeded" if result.stop_reason == "budget" else "_OTHER"
+    budget = result.stop_reason is not None and result.stop_reason.kind is StopKind.BUDGET
+    return "budget_exceeded" if budget else "_OTHER"
 
 
 def finish_reasons(response: Mapping[str, Any] | None) -> list[str]:
@@ -97,7 +99,7 @@ def request_attributes(result: ChatResult, *, stream: bool, server_address: str)
     out["orcli.cost_usd"] = float(result.cost_usd)
     out["orcli.fallback_mode"] = result.fallback_mode
     if result.stop_reason:
-        out["orcli.stop_reason"] = result.stop_reason
+        out["orcli.stop_reason"] = str(result.stop_reason)
     overrides = override_ids(result)
     if overrides:
         out["orcli.override_ids"] = overrides
@@ -133,7 +135,7 @@ def attempt_attributes(attempt: Attempt, *, workflow: str, server_address: str) 
     if attempt.provider:
         out["orcli.served_provider"] = attempt.provider
     if attempt.next_hop:
-        out["orcli.next_hop"] = attempt.next_hop
+        out["orcli.next_hop"] = str(attempt.next_hop)
     if attempt.wait_before_s:
         out["orcli.wait_before_s"] = attempt.wait_before_s
     if attempt.ignored_providers:

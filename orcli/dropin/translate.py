@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from orcli.client.hops import StopKind
 from orcli.client.ledger import ChatResult
 from orcli.client.wire import OWNED_FIELDS
 from orcli.policy.model import ErrorClass, Workflow
@@ -221,7 +222,7 @@ def failure_status(result: ChatResult) -> int:
         return last.status
     if result.error_class is not None:
         return _STATUS_BY_CLASS.get(result.error_class, 502)
-    if result.stop_reason is not None and str(result.stop_reason) == "budget":
+    if result.stop_reason is not None and result.stop_reason.kind is StopKind.BUDGET:
         return 402
     return 504 if last is None else 502
 

@@ -19,6 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from orcli import AsyncClient, Client
 from orcli.catalog.load import default_catalog
+from orcli.client.hops import FallbackHop
 from orcli.client.otel import OtelObserver
 from orcli.errors import BudgetExceeded
 from orcli.policy.model import Workflow
@@ -141,7 +142,7 @@ def test_a_fallback_is_one_client_span_with_a_child_per_attempt(orcli_mock: Orcl
     assert failed.attributes["error.type"] == "provider_failure"
     assert failed.attributes["http.response.status_code"] == 502
     assert failed.attributes["orcli.attempt.index"] == 1
-    assert failed.attributes["orcli.next_hop"] == first.next_hop and str(first.next_hop).startswith("fallback")
+    assert failed.attributes["orcli.next_hop"] == str(first.next_hop) and first.next_hop == FallbackHop(FALLBACK)
     assert failed.status.status_code is StatusCode.ERROR
     assert ok.attributes["gen_ai.response.model"] == FALLBACK and "error.type" not in ok.attributes
     # Each child lasts what the ledger says the attempt lasted, on the client's clock.
