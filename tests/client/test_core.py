@@ -78,7 +78,7 @@ def new_run(engine: Engine, now: float) -> RequestRun:
     )
 
 
-def ok(model: str, at: float) -> wire.Outcome:
+def ok(model: str, at: float) -> wire.AttemptOutcome:
     body = {
         "id": "gen-1",
         "model": model,
@@ -86,13 +86,15 @@ def ok(model: str, at: float) -> wire.Outcome:
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 3, "completion_tokens": 1, "cost": 0.00001},
     }
-    return wire.Outcome(200, body, None, at, at)
+    return wire.AttemptOutcome(status=200, body=body, failure=None, ended_at=at, first_token_at=at)
 
 
-def failed(cls: ErrorClass, at: float, *, retry_after_s: float | None = None, cost: str | None = None) -> wire.Outcome:
+def failed(
+    cls: ErrorClass, at: float, *, retry_after_s: float | None = None, cost: str | None = None
+) -> wire.AttemptOutcome:
     failure = Failure(cls, f"{cls.value} upstream", retry_after_s=retry_after_s)
     body = None if cost is None else {"usage": {"prompt_tokens": 3, "completion_tokens": 1, "cost": cost}}
-    return wire.Outcome(None, body, failure, at, None)
+    return wire.AttemptOutcome(status=None, body=body, failure=failure, ended_at=at, first_token_at=None)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class Step:
     ``models`` and decided ``decision`` (a HopKind compares the kind only)."""
 
     at: float
-    outcome: wire.Outcome
+    outcome: wire.AttemptOutcome
     models: tuple[str, ...]
     decision: Decision | HopKind
 
