@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 import yaml
 
 from orcli.catalog import default_catalog
-from orcli.client.ledger import Attempt
 from orcli.drill.records import DrillResult
 from orcli.drill.run import run_drill
 from orcli.drill.runner import TransportWrapper, prepare
@@ -66,25 +64,3 @@ def drill(tmp_path: Path) -> Drill:
         return run(write_scenario(tmp_path / f"s{count}", **fields))
 
     return go
-
-
-def served_attempt(model: str, provider: str, **changes: Any) -> Attempt:
-    """A first attempt that ``provider`` answered for ``model``; ``changes`` override fields."""
-    fields: dict[str, Any] = {
-        "index": 1,
-        "model": model,
-        "served_model": model,
-        "provider": provider,
-        "status": 200,
-        "error_class": None,
-        "detail": "ok",
-        "started_at": 0.0,
-        "latency_s": 0.5,
-        "ttft_s": 0.1,
-        "prompt_tokens": 10,
-        "completion_tokens": 5,
-        "cost_usd": Decimal("0.00001"),
-        "wait_before_s": 0.0,
-        "next_hop": None,
-    }
-    return Attempt(**{**fields, **changes})

@@ -10,36 +10,31 @@ from pathlib import Path
 from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
 from orcli.drill.compact import Compactor
 
-from .conftest import run, served_attempt, write_scenario
+from ..factories import answered, attempt
+from .conftest import run, write_scenario
 
 TOOLS_MIX = {"requests": 12, "mix": [{"name": "chat"}, {"name": "tools", "kind": "tools"}]}
 
 
-def attempt(cost: str, hops: tuple[UpstreamHop, ...] = ()) -> Attempt:
-    models = ("openai/gpt-4o-mini", "anthropic/claude-haiku-4.5")
-    return served_attempt(models[0], "OpenAI", cost_usd=Decimal(cost), upstream_hops=hops, models=models)
+CHAIN = ("openai/gpt-4o-mini", "anthropic/claude-haiku-4.5")
 
 
-def answered(cost: str, content: str, hops: tuple[UpstreamHop, ...] = ()) -> ChatResult:
+def served(cost: str, hops: tuple[UpstreamHop, ...] = ()) -> Attempt:
+    return attempt(CHAIN[0], "OpenAI", cost_usd=cost, upstream_hops=hops, models=CHAIN)
+
+
+def answer(cost: str, content: str, hops: tuple[UpstreamHop, ...] = ()) -> ChatResult:
     body = {
         "id": "gen-1",
         "model": "openai/gpt-4o-mini",
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "cost": float(cost), "is_byok": False},
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
     }
-    return ChatResult(
-        ok=True,
-        response=body,
-        error_class=None,
-        error_message=None,
-        attempts=(attempt(cost, hops),),
-        idempotency_key="k",
-        chain=("openai/gpt-4o-mini", "anthropic/claude-haiku-4.5"),
-    )
+    return answered(served(cost, hops), response=body, chain=CHAIN)
 
 
 def test_the_kept_response_is_finish_reasons_and_byok_only() -> None:
-    kept = Compactor().result(answered("0.00002", "a long answer " * 50))
+    kept = Compactor().result(answer("0.00002", "a long answer " * 50))
     assert kept.response == {
         "usage": {"is_byok": False},
         "choices": [{"index": 0, "finish_reason": "stop"}],
@@ -50,9 +45,9 @@ def test_the_kept_response_is_finish_reasons_and_byok_only() -> None:
 def test_equal_values_are_stored_once() -> None:
     compactor = Compactor()
     hops = (UpstreamHop("Azure", "openai/gpt-4o-mini", 503), UpstreamHop("OpenAI", "openai/gpt-4o-mini", 200))
-    first = compactor.result(answered("0.00002", "one", hops))
+    first = compactor.result(answer("0.00002", "one", hops))
     # Equal but separately built values, as two responses would give.
-    second = compactor.result(answered("0.00002", "two", tuple(replace(h) for h in hops)))
+    second = compactor.result(answer("0.00002", "two", tuple(replace(h) for h in hops)))
     assert first.response is second.response
     assert first.attempts[0].cost_usd is second.attempts[0].cost_usd
     assert first.attempts[0].upstream_hops is second.attempts[0].upstream_hops
@@ -62,8 +57,8 @@ def test_equal_values_are_stored_once() -> None:
 
 def test_costs_that_print_differently_stay_apart() -> None:
     compactor = Compactor()
-    tenth = compactor.result(answered("0.1", "x")).attempts[0].cost_usd
-    tenth_again = compactor.result(answered("0.10", "x")).attempts[0].cost_usd
+    tenth = compactor.result(answer("0.1", "x")).attempts[0].cost_usd
+    tenth_again = compactor.result(answer("0.10", "x")).attempts[0].cost_usd
     assert tenth == tenth_again
     assert (str(tenth), str(tenth_again)) == ("0.1", "0.10")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from orcli.catalog import default_catalog
 from orcli.client.hops import RetryHop
-from orcli.client.ledger import Attempt, ChatResult
+from orcli.client.ledger import ChatResult
 from orcli.drill.expectations import DrillFacts
 from orcli.drill.expectations.no_malformed_tool_call import NoMalformedToolCall
 from orcli.drill.expectations.no_truncated_success import NoTruncatedSuccess
@@ -22,7 +22,8 @@ from orcli.drill.judge import judge
 from orcli.drill.records import DrillResult, ExpectationResult, RequestRecord
 from orcli.policy.model import ErrorClass, Workflow
 
-from .conftest import CHAT_WORKFLOW, Drill, served_attempt, write_policy, write_scenario
+from ..factories import answered, attempt
+from .conftest import CHAT_WORKFLOW, Drill, write_policy, write_scenario
 from .conftest import run as run_file
 
 MINI = "openai/gpt-4o-mini"
@@ -72,11 +73,8 @@ def test_within_policy_passes_on_a_real_drill(drill: Drill) -> None:
 def answered_by(
     model: str, provider: str, *, finish: str | None = "stop", message: dict[str, Any] | None = None
 ) -> ChatResult:
-    attempt = served_attempt(model, provider)
     body = {"choices": [{"message": message or {"content": "hi"}, "finish_reason": finish}]}
-    return ChatResult(
-        ok=True, response=body, error_class=None, error_message=None, attempts=(attempt,), idempotency_key="k"
-    )
+    return answered(attempt(model, provider), response=body)
 
 
 def facts_of(
@@ -176,23 +174,16 @@ def test_retry_after_is_respected_by_the_client(drill: Drill) -> None:
 
 
 def test_an_attempt_before_retry_after_is_caught() -> None:
-    first = answered_by(MINI, "OpenAI").attempts[0]
-    limited = Attempt(**{**_fields(first), "status": 429, "error_class": ErrorClass.RATE_LIMIT, "retry_after_s": 5.0,
-                         "served_model": None, "next_hop": RetryHop(5.0, True), "detail": "429"})  # fmt: skip
-    early = Attempt(**{**_fields(first), "index": 2, "started_at": 2.0})
-    result = ChatResult(
-        ok=True, response=answered_by(MINI, "OpenAI").response, error_class=None, error_message=None,
-        attempts=(limited, early), idempotency_key="k",
-    )  # fmt: skip
+    limited = attempt(
+        MINI, "OpenAI", 429, error=ErrorClass.RATE_LIMIT, detail="429", retry_after_s=5.0, next_hop=RetryHop(5.0, True)
+    )
+    early = attempt(MINI, "OpenAI", index=2, started_at=2.0)
+    result = answered(limited, early)
     bad = RetryAfterRespected(kind="retry_after_respected").evaluate(
         facts_of(result, Workflow.model_validate(CHAT_WORKFLOW))
     )
     assert not bad.passed and bad.summary == "1 Retry-After hint(s) seen, 1 undercut"
     assert bad.evidence[0].endswith(": attempt 2 3.50s before Retry-After")
-
-
-def _fields(attempt: Attempt) -> dict[str, Any]:
-    return {name: getattr(attempt, name) for name in attempt.__slots__}  # type: ignore[attr-defined]
 
 
 # -- latency and cost ---------------------------------------------------------------------------------

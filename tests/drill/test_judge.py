@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from orcli.catalog import default_catalog
-from orcli.client.hops import BUDGET, FallbackHop, NextHop, RetryHop, StopReason
-from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
+from orcli.client.hops import BUDGET, FallbackHop, RetryHop
+from orcli.client.ledger import Attempt, UpstreamHop
 from orcli.drill.judge import judge
 from orcli.drill.records import Outcome
 from orcli.policy.model import ErrorClass, Workflow
+
+from ..factories import answered, attempt, unanswered
 
 MINI = "openai/gpt-4o-mini"
 SMALL = "mistralai/mistral-small-3.2"
@@ -21,68 +22,6 @@ CATALOG = default_catalog()
 
 def workflow(primary: str = MINI, fallbacks: tuple[str, ...] = (SMALL,), **provider: Any) -> Workflow:
     return Workflow.model_validate({"models": {"primary": primary, "fallbacks": list(fallbacks)}, "provider": provider})
-
-
-def attempt(
-    model: str,
-    provider: str,
-    status: int = 200,
-    *,
-    index: int = 1,
-    next_hop: NextHop | None = None,
-    hops: tuple[UpstreamHop, ...] = (),
-    ignored: tuple[str, ...] = (),
-) -> Attempt:
-    ok = status == 200
-    return Attempt(
-        index=index,
-        model=model,
-        served_model=model if ok else None,
-        provider=provider,
-        status=status,
-        error_class=None if ok else ErrorClass.PROVIDER_FAILURE,
-        detail="ok" if ok else f"{status} from {provider}",
-        started_at=float(index),
-        latency_s=0.5,
-        ttft_s=0.1,
-        prompt_tokens=100,
-        completion_tokens=20,
-        cost_usd=Decimal("0.0001"),
-        wait_before_s=0.0,
-        next_hop=next_hop,
-        upstream_hops=hops,
-        ignored_providers=ignored,
-    )
-
-
-def answered(*attempts: Attempt) -> ChatResult:
-    return ChatResult(
-        ok=True,
-        response={"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}]},
-        error_class=None,
-        error_message=None,
-        attempts=attempts,
-        idempotency_key="k",
-    )
-
-
-def unanswered(
-    *attempts: Attempt,
-    error: ErrorClass | None = ErrorClass.PROVIDER_FAILURE,
-    fail_safe: str | None = None,
-    stop: StopReason | None = None,
-    message: str = "502 from every provider",
-) -> ChatResult:
-    return ChatResult(
-        ok=False,
-        response=None,
-        error_class=error,
-        error_message=message,
-        attempts=attempts,
-        idempotency_key="k",
-        fail_safe_message=fail_safe,
-        stop_reason=stop,
-    )
 
 
 # -- outcomes ---------------------------------------------------------------------------------
@@ -116,7 +55,7 @@ def test_another_provider_of_the_primary_model_is_degraded() -> None:
 
 def test_openrouters_own_failover_inside_one_attempt_is_degraded() -> None:
     hops = (UpstreamHop("Azure", MINI, 502), UpstreamHop("OpenAI", MINI, 200))
-    verdict = judge(answered(attempt(MINI, "OpenAI", hops=hops)), workflow(), CATALOG)
+    verdict = judge(answered(attempt(MINI, "OpenAI", upstream_hops=hops)), workflow(), CATALOG)
     assert (verdict.outcome, verdict.reason) == (Outcome.DEGRADED, "provider fallback to OpenAI")
 
 
@@ -132,18 +71,18 @@ def test_a_fallback_model_is_degraded_with_its_depth() -> None:
 
 def test_a_circuit_breaker_bypass_of_a_preferred_provider_is_degraded() -> None:
     ordered = workflow(order=["azure", "openai"])
-    verdict = judge(answered(attempt(MINI, "OpenAI", ignored=("azure",))), ordered, CATALOG)
+    verdict = judge(answered(attempt(MINI, "OpenAI", ignored_providers=("azure",))), ordered, CATALOG)
     assert (verdict.outcome, verdict.reason) == (Outcome.DEGRADED, "circuit breaker bypassed azure")
 
 
 def test_a_bypass_of_a_provider_ranked_after_the_one_that_served_is_not() -> None:
     ordered = workflow(order=["openai", "azure"])
-    verdict = judge(answered(attempt(MINI, "OpenAI", ignored=("azure",))), ordered, CATALOG)
+    verdict = judge(answered(attempt(MINI, "OpenAI", ignored_providers=("azure",))), ordered, CATALOG)
     assert verdict.outcome is Outcome.SERVED
 
 
 def test_under_load_balancing_a_bypass_alone_is_not_degradation() -> None:
-    verdict = judge(answered(attempt(MINI, "OpenAI", ignored=("azure",))), workflow(), CATALOG)
+    verdict = judge(answered(attempt(MINI, "OpenAI", ignored_providers=("azure",))), workflow(), CATALOG)
     assert verdict.outcome is Outcome.SERVED
 
 
@@ -153,7 +92,7 @@ def test_a_variant_of_a_chain_model_is_in_the_chain() -> None:
 
 
 def test_a_clean_failure_with_the_approved_message_is_failed_safe() -> None:
-    result = unanswered(attempt(MINI, "OpenAI", 502), fail_safe="We will get back to you.")
+    result = unanswered(attempt(MINI, "OpenAI", 502), fail_safe_message="We will get back to you.")
     verdict = judge(result, workflow(), CATALOG)
     assert (verdict.outcome, verdict.reason) == (
         Outcome.FAILED_SAFE,
@@ -174,7 +113,7 @@ def test_a_failure_without_a_fail_safe_message_is_failed() -> None:
     ],
 )
 def test_a_budget_stop_is_failed_safe(attempts: tuple[Attempt, ...], reason: str) -> None:
-    result = unanswered(*attempts, error=ErrorClass.PROVIDER_FAILURE if attempts else None, stop=BUDGET)
+    result = unanswered(*attempts, error=ErrorClass.PROVIDER_FAILURE if attempts else None, stop_reason=BUDGET)
     verdict = judge(result, workflow(), CATALOG)
     assert (verdict.outcome, verdict.reason) == (Outcome.FAILED_SAFE, reason)
 

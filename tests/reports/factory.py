@@ -5,11 +5,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 from orcli.client.hops import FallbackHop, NextHop, RetryHop
-from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
+from orcli.client.ledger import Attempt, UpstreamHop
 from orcli.drill.records import (
     DeclaredFault,
     DrillResult,
@@ -19,6 +18,8 @@ from orcli.drill.records import (
     RequestRecord,
 )
 from orcli.policy.model import ErrorClass
+
+from .. import factories
 
 PRIMARY = "meta-llama/llama-3.1-70b-instruct"
 FALLBACK = "mistralai/mistral-large"
@@ -40,21 +41,21 @@ def attempt(
     retry_after_s: float | None = None,
     hops: tuple[UpstreamHop, ...] = (),
 ) -> Attempt:
-    ok = error is None
-    return Attempt(
+    # The shared builder with this module's figures: the reports print them.
+    served = status == 200
+    return factories.attempt(
+        model,
+        provider,
+        status,
+        error=error,
+        detail="ok" if error is None else f"{error.value} from {provider or 'nobody'}",
         index=index,
-        model=model,
-        served_model=model if status == 200 else None,
-        provider=provider,
-        status=status,
-        error_class=error,
-        detail="ok" if ok else f"{error.value if error else 'error'} from {provider or 'nobody'}",
         started_at=started_at,
         latency_s=latency_s,
-        ttft_s=latency_s / 5 if status == 200 else None,
-        prompt_tokens=120 if status == 200 else 0,
-        completion_tokens=40 if status == 200 else 0,
-        cost_usd=Decimal(cost_usd),
+        ttft_s=latency_s / 5 if served else None,
+        prompt_tokens=120 if served else 0,
+        completion_tokens=40 if served else 0,
+        cost_usd=cost_usd,
         wait_before_s=wait_before_s,
         next_hop=next_hop,
         upstream_hops=hops,
@@ -78,22 +79,32 @@ def record(
 ) -> RequestRecord:
     ok = bool(attempts) and attempts[-1].ok
     last_error = None if ok or not attempts else attempts[-1].error_class
+    key = f"idem-{index:04d}-do-not-print"
+    result = (
+        factories.answered(
+            *attempts,
+            response={"choices": [{"message": {"content": "hello"}}]},
+            idempotency_key=key,
+            alerts=alerts,
+            fail_safe_message=fail_safe_message,
+        )
+        if ok
+        else factories.unanswered(
+            *attempts,
+            error=last_error,
+            message="upstream failed",
+            idempotency_key=key,
+            alerts=alerts,
+            fail_safe_message=fail_safe_message,
+        )
+    )
     return RequestRecord(
         index=index,
         at_s=at_s,
         workflow=workflow,
         kind="tool_call" if tools_offered else "chat",
         stream=False,
-        result=ChatResult(
-            ok=ok,
-            response={"choices": [{"message": {"content": "hello"}}]} if ok else None,
-            error_class=last_error,
-            error_message=None if ok else "upstream failed",
-            attempts=attempts,
-            idempotency_key=f"idem-{index:04d}-do-not-print",
-            alerts=alerts,
-            fail_safe_message=fail_safe_message,
-        ),
+        result=result,
         outcome=outcome,
         reason=reason or outcome.value,
         violations=violations,
