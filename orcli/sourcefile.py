@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
+import os
+import stat
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -154,14 +157,7 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
     """
     shown = str(path)
     if text is None:
-        try:
-            raw = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{shown}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"{shown}: is a directory, expected a file") from None
-        except OSError as exc:
-            raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+        raw = read_file_bytes(path)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -192,6 +188,47 @@ def load_document(path: str | Path, text: str | None = None) -> Document:
     return Document(shown, data, composer.positions, composer.key_positions)
 
 
+def shown_path(path: str | Path) -> str:
+    """A path for a one-line message: whole unless absurdly long (then its start and its length)."""
+    text = str(path)
+    return text if len(text) <= 160 else f"{text[:80]}... ({len(text):,} characters)"
+
+
+def path_kind(path: str | Path) -> str:
+    """``"file"``, ``"folder"``, ``"missing"`` or ``"other"`` (a FIFO, a socket, a device).
+
+    Unlike ``Path.exists``, a path the system refuses to look up (too long, a loop of links,
+    no permission on a folder on the way) is an InputError naming it, never an OSError."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError as exc:
+        raise InputError(f"{shown_path(path)}: cannot open: {exc.strerror or type(exc).__name__}") from None
+    except ValueError:  # a NUL byte in the path
+        raise InputError(f"{shown_path(path)!r}: not a usable path (contains a NUL byte)") from None
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def read_file_bytes(path: str | Path) -> bytes:
+    """The bytes of a regular file; anything else (missing, a folder, a FIFO that would block
+    forever, unreadable) is an InputError naming the path."""
+    shown = shown_path(path)
+    kind = path_kind(path)
+    if kind == "missing":
+        raise InputError(f"{shown}: no such file")
+    if kind == "folder":
+        raise InputError(f"{shown}: is a directory, expected a file")
+    if kind == "other":
+        raise InputError(f"{shown}: not a regular file (a pipe, socket or device); expected a file")
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {exc.strerror or type(exc).__name__}") from None
+
+
 def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> SourceError:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -220,49 +257,117 @@ def _one_line(text: str) -> str:
 
 def parse_model(doc: Document, model: type[M], *, context: Mapping[str, Any] | None = None) -> M:
     """Validate ``doc.data`` into ``model``; the first problem becomes a ``SourceError``."""
+    where = non_finite(doc.data)  # YAML's .nan and .inf, before a range check words them oddly
+    if where is not None:
+        raise doc.error(where, "not a finite number (NaN and infinities are not allowed)")
     try:
-        return model.model_validate(doc.data, context=dict(context or {}))
+        parsed = model.model_validate(doc.data, context=dict(context or {}))
     except ValidationError as exc:
         raise _translate(doc, model, exc) from None
+    where = non_finite(parsed)
+    if where is not None:
+        raise doc.error(where, "not a finite number (NaN and infinities are not allowed)")
+    return parsed
+
+
+def non_finite(value: Any, loc: Loc = ()) -> Loc | None:
+    """Where a parsed value holds NaN or an infinity, if anywhere.
+
+    YAML reads ``1e400`` as a string and pydantic turns that into ``inf``; ``.nan`` and
+    ``.inf`` are YAML floats. No config value means either, and every comparison with NaN
+    is false, so a window ``start_s: .nan`` would silently never open: refuse them all."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else loc
+    if isinstance(value, BaseModel):
+        for name, info in type(value).model_fields.items():
+            found = non_finite(getattr(value, name), (*loc, info.alias or name))
+            if found is not None:
+                return found
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            found = non_finite(item, (*loc, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = non_finite(item, (*loc, i))
+            if found is not None:
+                return found
+    return None
 
 
 def _translate(doc: Document, root: type[BaseModel], exc: ValidationError) -> SourceError:
+    loc, problem, key = explain_error(doc.data, root, exc)
+    return doc.error(loc, problem, key=key)
+
+
+def explain_error(data: Any, root: Any, exc: ValidationError) -> tuple[Loc, str, bool]:
+    """The first problem of ``exc`` in the file's own terms: where it is in ``data``, what is
+    wrong (with a did-you-mean for unknown keys and tags), and whether it is about a key
+    rather than a value. ``root`` is the model (or list type) ``data`` was validated as."""
     errors = exc.errors(include_url=False)
     # An unknown key is usually the cause of a "missing" one (a typo): report it first.
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     kind = err["type"]
     if kind == "union_tag_invalid":
-        return _unknown_tag(doc, tuple(err["loc"]), err.get("ctx") or {})
+        return _unknown_tag(data, tuple(err["loc"]), err.get("ctx") or {})
     if kind == "union_tag_not_found":
         field = str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'")
-        return doc.error(_data_loc(doc.data, tuple(err["loc"])), f"required key '{field}' is missing")
-    loc = _data_loc(doc.data, tuple(err["loc"]), absent_key=kind in ("missing", "extra_forbidden"))
+        return _data_loc(data, tuple(err["loc"])), f"required key '{field}' is missing", False
+    loc = _data_loc(data, tuple(err["loc"]), absent_key=kind in ("missing", "extra_forbidden"))
     if kind == "extra_forbidden" and loc:
-        unknown = loc[-1]
-        allowed = _allowed_keys(root, loc[:-1])
-        hint = ""
-        if allowed:
-            close = difflib.get_close_matches(str(unknown), allowed, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(allowed))}"
-        return doc.error(loc, f"unknown key{hint}", key=True)
+        return loc, f"unknown key{unknown_key_hint(root, loc)}", True
     if kind == "missing":
         return (
-            doc.error(loc[:-1], f"required key '{loc[-1]}' is missing")
+            (loc[:-1], f"required key '{loc[-1]}' is missing", False)
             if loc
-            else doc.error(loc, "required value is missing")
+            else (loc, "required value is missing", False)
         )
-    return doc.error(loc, _problem(kind, err["msg"], err.get("ctx") or {}, err.get("input")))
+    return loc, _problem(kind, err["msg"], err.get("ctx") or {}, err.get("input")), False
 
 
-def _unknown_tag(doc: Document, loc: Loc, ctx: Mapping[str, Any]) -> SourceError:
+def unknown_key_hint(root: Any, loc: Loc) -> str:
+    """What to say about the unknown key at the end of ``loc``: a close spelling at the same
+    level, else the sibling or parent section where the key is valid, else the valid keys."""
+    unknown, parent = str(loc[-1]), loc[:-1]
+    allowed = _allowed_keys(root, parent)
+    close = difflib.get_close_matches(unknown, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    home = _home_of(root, parent, unknown, allowed)
+    if home is not None:
+        return f"; did you mean under `{home}:`?" if home else "; did you mean at the top level?"
+    return f"; expected one of: {', '.join(allowed)}" if allowed else ""
+
+
+def _home_of(root: Any, parent: Loc, key: str, siblings: Sequence[str]) -> str | None:
+    """The section that accepts ``key``, nearest first: a section beside it (``needs`` for a
+    ``streaming`` written at the workflow level), the enclosing section, a section beside
+    that one (``timeouts`` for a ``total_s`` written under ``retry``), and so on up.
+    ``""`` is the top level."""
+    level: Loc = parent
+    while True:
+        if level != parent and key in _allowed_keys(root, level):
+            return format_loc(level)
+        for section in siblings if level == parent else _allowed_keys(root, level):
+            for inner in ((*level, section), (*level, section, 0)):  # a section, or a list of them
+                if key in _allowed_keys(root, inner):
+                    return format_loc((*level, section)) if level != parent else section
+        if not level:
+            return None
+        level = level[:-1]
+        while level and isinstance(level[-1], int):
+            level = level[:-1]  # a list item is not a section of its own
+
+
+def _unknown_tag(data: Any, loc: Loc, ctx: Mapping[str, Any]) -> tuple[Loc, str, bool]:
     """A discriminated union's tag (e.g. a fault's ``kind``) that names no member."""
     field = str(ctx.get("discriminator", "")).strip("'") or "kind"
     tag = str(ctx.get("tag", ""))
     expected = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
     close = difflib.get_close_matches(tag, expected, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(expected)}"
-    where = _data_loc(doc.data, (*loc, field))
-    return doc.error(where, f"unknown {field} '{tag}'; {hint}")
+    return _data_loc(data, (*loc, field)), f"unknown {field} '{tag}'; {hint}", False
 
 
 # Plain-language names of YAML values, for "expected a mapping, got a list".
@@ -275,7 +380,7 @@ def _kind(value: Any) -> str:
 
 def _problem(kind: str, message: str, ctx: Mapping[str, Any], value: Any) -> str:
     """pydantic's message, reworded where it speaks of Python rather than of the file."""
-    if kind in ("model_type", "dict_type"):
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"expected a mapping (key: value lines), got {_kind(value)}"
     if kind in ("list_type", "tuple_type", "frozen_set_type", "set_type"):
         return f"expected a list, got {_kind(value)}"
@@ -308,7 +413,7 @@ def _data_loc(data: Any, loc: Loc, *, absent_key: bool = True) -> Loc:
     return tuple(out)
 
 
-def _allowed_keys(root: type[BaseModel], loc: Loc) -> list[str]:
+def _allowed_keys(root: Any, loc: Loc) -> list[str]:
     """The keys the model accepts at ``loc`` (for did-you-mean hints)."""
     candidates: list[Any] = [root]
     for part in loc:
@@ -348,6 +453,32 @@ def _unwrap(tp: Any) -> list[Any]:
     return [tp]
 
 
+# Top-level keys only one kind of file has: enough to tell a policy from a scenario when
+# the wrong one is handed to a command.
+# A scenario has a ``workflows:`` list too, so its own keys are looked for first.
+_KIND_KEYS = {"scenario": ("traffic", "expect", "policy"), "policy": ("workflows",), "faults": ("faults",)}
+
+
+def sniff_kind(data: Any) -> str | None:
+    """``"policy"``, ``"scenario"`` or ``"faults"`` from a document's top-level keys, if they say."""
+    if not isinstance(data, Mapping):
+        return None
+    for kind, keys in _KIND_KEYS.items():
+        if kind == "faults" and len(data) != 1:
+            continue  # a scenario has faults too: a faults file has nothing else
+        if any(key in data for key in keys):
+            return kind
+    return None
+
+
+def wrong_kind(doc: Document, expected: str, hint: str = "") -> SourceError | None:
+    """An error when ``doc`` is plainly another kind of file than ``expected``, else None."""
+    found = sniff_kind(doc.data)
+    if found is None or found == expected:
+        return None
+    return doc.error((), f"this is a {found} file, not a {expected} file{hint}")
+
+
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -357,14 +488,15 @@ def expand_files(paths: Iterable[str | Path], *, kind: str, recursive: bool) -> 
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        kind_of = path_kind(path)
+        if kind_of == "folder":
             pattern = path.rglob("*") if recursive else path.glob("*")
-            files = sorted(p for p in pattern if p.suffix in YAML_SUFFIXES and p.is_file())
+            files = sorted(p for p in pattern if p.suffix in YAML_SUFFIXES and path_kind(p) == "file")
             if not files:
-                raise InputError(f"{path}: no {kind} files (*.yaml, *.yml) in this folder")
+                raise InputError(f"{shown_path(path)}: no {kind} files (*.yaml, *.yml) in this folder")
             found.extend(files)
-        elif path.exists():
-            found.append(path)
+        elif kind_of == "missing":
+            raise InputError(f"{shown_path(path)}: no such file or folder")
         else:
-            raise InputError(f"{path}: no such file or folder")
+            found.append(path)  # a FIFO or device too: reading it says what is wrong
     return found

@@ -9,6 +9,7 @@ from rich.table import Table
 from orcli.catalog.load import load_catalog
 from orcli.cli.output import stdout_console
 from orcli.errors import InputError
+from orcli.upstream.targets import model_problem
 
 
 def show(model_id: str | None, catalog_path: Path | None) -> None:
@@ -25,7 +26,8 @@ def show(model_id: str | None, catalog_path: Path | None) -> None:
         return
     found = catalog.get(model_id)
     if found is None:
-        raise InputError(f"catalog: unknown model '{model_id}' (see 'orcli catalog show')")
+        problem = model_problem(model_id, catalog) or f"unknown model '{model_id}'"
+        raise InputError(f"catalog: {problem}")
     model = found
     table = Table(title=f"{model.id}: {model.name}")
     for column in (

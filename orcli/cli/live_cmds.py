@@ -18,7 +18,13 @@ from orcli.cli.drill_cmd import checked_base_url
 from orcli.cli.output import stdout_console
 from orcli.errors import InputError
 
-_MARKS = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "bold red")}
+_MARKS = {
+    "ok": ("ok", "green"),
+    "warn": ("warn", "yellow"),
+    "fail": ("FAIL", "bold red"),
+    "skip": ("not checked", "dim"),
+}
+_MARK_WIDTH = max(len(mark) for mark, _ in _MARKS.values())
 
 
 def pull_cmd(output: Path | None, base_url: str, patterns: list[str], limit: int | None, force: bool) -> None:
@@ -91,7 +97,7 @@ def doctor_cmd(base_url: str, catalog_path: Path | None) -> int:
     console = stdout_console()
     for check in checks:
         mark, style = _MARKS[check.status]
-        line = Text(f"{mark:<5}", style=style)
+        line = Text(f"{mark:<{_MARK_WIDTH}}", style=style)
         line.append(f" {check.name:<10} ")
         line.append(check.detail)
         console.print(line)

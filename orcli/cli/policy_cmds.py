@@ -14,13 +14,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from orcli.catalog.load import load_catalog
+from orcli.catalog.model import Catalog
 from orcli.cli.boundary import UsageError
 from orcli.cli.output import print_json, stdout_console
+from orcli.errors import CheckFailed
 from orcli.overrides.effect import exclusion_cause
 from orcli.overrides.location import read_overrides
 from orcli.overrides.model import Override
 from orcli.overrides.resolve import ResolvedWorkflow, compile_resolved, override_summary, resolve_workflow
 from orcli.policy.explain import Explanation, explain_workflow
+from orcli.policy.lint import lint_policy
 from orcli.policy.load import LoadedPolicy, load_policy
 from orcli.policy.model import PolicyFile, Workflow
 
@@ -38,10 +41,33 @@ def _resolved(loaded: LoadedPolicy, name: str | None, overrides: str | None) -> 
     return [resolve_workflow(n, w, in_force, now) for n, w in _selected(loaded, name)]
 
 
-def compile_cmd(path: Path, workflow: str | None, mode: str, overrides: str | None = None) -> None:
+# Lint rules whose findings mean the policy names something that does not exist: a request
+# compiled or explained from it would be wrong, so these commands refuse it as validate does.
+DANGLING_NAMES = ("unknown-model", "unknown-provider")
+
+
+def _refuse_unknown_names(loaded: LoadedPolicy, workflow: str | None, catalog: Catalog) -> None:
+    scope = f"workflows.{workflow}" if workflow is not None else "workflows"
+    found = [
+        f
+        for f in lint_policy(loaded, catalog)
+        if f.rule in DANGLING_NAMES and (f.field == scope or f.field.startswith((f"{scope}.", f"{scope}[")))
+    ]
+    if found:
+        raise CheckFailed(
+            "\n".join(f"{f.path}:{f.line}:{f.col}: {f.severity} [{f.rule}] {f.field}: {f.message}" for f in found)
+        )
+
+
+def compile_cmd(
+    path: Path, workflow: str | None, mode: str, overrides: str | None = None, catalog_path: Path | None = None
+) -> None:
     if mode not in ("openrouter", "client"):
         raise UsageError(f"--mode: expected 'openrouter' or 'client', got '{mode}'")
     loaded = load_policy(path)
+    if workflow is not None:
+        loaded.workflow(workflow)  # an unknown workflow is named as such, before any lint
+    _refuse_unknown_names(loaded, workflow, load_catalog(catalog_path))
     compiled = [compile_resolved(r, mode) for r in _resolved(loaded, workflow, overrides)]  # type: ignore[arg-type]
     print_json(compiled[0] if workflow is not None else compiled)
 
@@ -51,6 +77,9 @@ def explain_cmd(
 ) -> None:
     catalog = load_catalog(catalog_path)
     loaded = load_policy(path)
+    if workflow is not None:
+        loaded.workflow(workflow)
+    _refuse_unknown_names(loaded, workflow, catalog)
     resolved = _resolved(loaded, workflow, overrides)
     explanations = [explain_workflow(r.name, r.workflow, catalog) for r in resolved]
     if as_json:

@@ -11,8 +11,9 @@ from typing import TextIO
 
 from orcli.catalog.load import load_catalog
 from orcli.cli.boundary import ExitCode, UsageError
+from orcli.drill.validate import validate_inputs
 from orcli.overrides.location import read_overrides
-from orcli.policy.validate import PolicyCheck, ValidationReport, validate_paths
+from orcli.policy.validate import PolicyCheck, ValidationReport
 
 Renderer = Callable[[ValidationReport, TextIO, TextIO], None]
 
@@ -22,8 +23,11 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary_line(report: ValidationReport) -> str:
+    files = _plural(report.files, "file")
+    if report.scenarios:
+        files += f" ({_plural(report.scenarios, 'scenario')})"
     line = (
-        f"{_plural(report.files, 'file')}, {_plural(report.workflows, 'workflow')}: "
+        f"{files}, {_plural(report.workflows, 'workflow')}: "
         f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
     )
     if report.load_failures:
@@ -89,7 +93,7 @@ def run(
         from orcli.overrides.checks import stranding_check
 
         checks.append(stranding_check(overrides, catalog, datetime.now(UTC)))
-    report = validate_paths(paths, catalog, checks=checks)
+    report = validate_inputs(paths, catalog, checks=checks, overrides_path=overrides_path)
     renderer(report, sys.stdout, sys.stderr)
     # The worst outcome decides: bad input, then failed checks.
     if report.load_failures:

@@ -22,6 +22,7 @@ from orcli.client import AsyncClient
 from orcli.client.hops import BUDGET, CLIENT_ERROR, LIVE_CAP, HopKind, StopReason
 from orcli.client.keys import redact
 from orcli.client.ledger import ChatResult
+from orcli.drill.checks import check_references
 from orcli.drill.compact import Compactor
 from orcli.drill.expectations import DrillFacts
 from orcli.drill.expectations.faults_fired import FaultsFired
@@ -36,6 +37,7 @@ from orcli.overrides.resolve import resolve_workflow
 from orcli.overrides.store import load_overrides
 from orcli.policy.load import load_policy
 from orcli.policy.model import Workflow
+from orcli.sourcefile import path_kind, shown_path
 from orcli.upstream import Simulator, SimulatorOptions
 from orcli.upstream.faults import FaultSpec, Firing
 from orcli.upstream.transport import AsyncSimulatorTransport
@@ -83,8 +85,7 @@ def prepare(
     moment = now or datetime.now(UTC)
     scenario = loaded.scenario
     policy_path = loaded.resolve(scenario.policy)
-    if not policy_path.exists():
-        raise loaded.document.error(("policy",), f"policy file not found: {policy_path}")
+    _must_be_file(loaded, "policy", policy_path)
     policy = load_policy(policy_path)
     names = scenario.workflows or tuple(policy.policy.workflows)
     workflows: dict[str, Workflow] = {}
@@ -96,8 +97,7 @@ def prepare(
     overrides = list(read_overrides(overrides_path).overrides)
     if scenario.overrides is not None:
         own = loaded.resolve(scenario.overrides)
-        if not own.exists():
-            raise loaded.document.error(("overrides",), f"overrides file not found: {own}")
+        _must_be_file(loaded, "overrides", own)
         overrides.extend(load_overrides(own).overrides)
     applied: list[str] = []
     for name, workflow in list(workflows.items()):
@@ -109,14 +109,26 @@ def prepare(
             raise loaded.document.error(
                 ("traffic", "mix", i, "workflow"), f"workflow '{kind.workflow}' is not one of this scenario's workflows"
             )
+    account = _account_catalog(loaded, catalog, workflows)
+    check_references(loaded, workflows, account)
     return DrillInputs(
         loaded,
         str(policy_path),
         workflows,
-        _account_catalog(loaded, catalog, workflows),
+        account,
         scenario.seed if seed is None else seed,
         tuple(applied),
     )
+
+
+def _must_be_file(loaded: LoadedScenario, field: str, path: Path) -> None:
+    """A file the scenario names must be one: else an error at the field that names it."""
+    try:
+        kind = path_kind(path)
+    except InputError as exc:  # too long to look up, a loop of links, a folder we may not enter
+        raise loaded.document.error((field,), exc.message) from None
+    if kind != "file":
+        raise loaded.document.error((field,), f"{field} file not found: {shown_path(path)}")
 
 
 def _account_catalog(loaded: LoadedScenario, catalog: Catalog, workflows: Mapping[str, Workflow]) -> Catalog:

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from orcli.drill.expectations import ExpectationSpec
 from orcli.frozen import Frozen
-from orcli.sourcefile import Document, expand_files, load_document, parse_model
+from orcli.sourcefile import Document, expand_files, load_document, parse_model, wrong_kind
 from orcli.upstream.faults import FaultSpec, with_ids
 
 ToolName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")]
@@ -96,8 +96,11 @@ class RequestKind(Frozen):
         return {"type": "json_schema", "json_schema": {"name": "answer", "strict": True, "schema": schema}}
 
 
+MAX_REQUESTS = 1_000_000
+
+
 class Traffic(Frozen):
-    requests: int | None = Field(default=None, gt=0, le=1_000_000)
+    requests: int | None = Field(default=None, gt=0, le=MAX_REQUESTS)
     duration_s: float | None = Field(default=None, gt=0)
     rate_per_s: float = Field(default=1.0, gt=0)
     arrival: Literal["uniform", "poisson"] = "uniform"
@@ -108,6 +111,10 @@ class Traffic(Frozen):
     def _count_or_duration(self) -> Traffic:
         if (self.requests is None) == (self.duration_s is None):
             raise ValueError("give exactly one of 'requests' or 'duration_s'")
+        if self.requests is None and self.count > MAX_REQUESTS:
+            # The same bound as 'requests': a drill plans every request up front.
+            planned = self.duration_s * self.rate_per_s if self.duration_s else 0.0
+            raise ValueError(f"duration_s x rate_per_s plans {planned:.3g} requests; at most {MAX_REQUESTS:,}")
         names = [k.name for k in self.mix]
         if len(names) != len(set(names)):
             raise ValueError("traffic mix entries need distinct names")
@@ -118,7 +125,8 @@ class Traffic(Frozen):
         if self.requests is not None:
             return self.requests
         assert self.duration_s is not None
-        return max(1, math.floor(self.duration_s * self.rate_per_s))
+        planned = self.duration_s * self.rate_per_s
+        return max(1, math.floor(planned)) if math.isfinite(planned) else MAX_REQUESTS + 1
 
 
 class Scenario(Frozen):
@@ -156,9 +164,16 @@ class LoadedScenario:
 
 
 def load_scenario(path: str | Path) -> LoadedScenario:
-    document = load_document(path)
+    return scenario_from_document(load_document(path))
+
+
+def scenario_from_document(document: Document) -> LoadedScenario:
+    """A scenario from a document already read (by a caller that looked at its kind first)."""
     if document.data is None:
         raise document.error((), "empty scenario file: expected 'name:', 'policy:', 'traffic:' and 'expect:'")
+    mistaken = wrong_kind(document, "scenario", "; check a policy with 'orcli validate', drill it from a scenario")
+    if mistaken is not None:
+        raise mistaken
     scenario = parse_model(document, Scenario)
     return LoadedScenario(document.path, document, scenario)
 

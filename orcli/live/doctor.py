@@ -19,7 +19,8 @@ from orcli.client.keys import ENV_VAR, ApiKey
 from orcli.clock import Clock
 from orcli.live.api import ApiCallFailed, ApiReader, Retries
 
-Status = Literal["ok", "warn", "fail"]
+# "skip": the check could not be made (the API was not reached), which is not the same as ok.
+Status = Literal["ok", "warn", "fail", "skip"]
 STALE_CATALOG_DAYS = 30
 LOW_CREDIT_USD = 0.10
 
@@ -52,6 +53,8 @@ def run_doctor(
             response = reader.get("/key")
         except ApiCallFailed as failed:
             checks.append(Check("base url", "fail", f"{reader.base_url} unreachable: {failed.message}"))
+            if key:
+                checks.append(Check("key valid", "skip", "the API could not be reached to ask"))
             response = None
         if response is not None:
             elapsed_ms = (time.monotonic() - started) * 1000

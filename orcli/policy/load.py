@@ -8,7 +8,7 @@ from pathlib import Path
 
 from orcli.errors import InputError
 from orcli.policy.model import PolicyFile, Workflow
-from orcli.sourcefile import Document, Loc, Position, expand_files, load_document, parse_model
+from orcli.sourcefile import Document, Loc, Position, expand_files, load_document, parse_model, wrong_kind
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,16 @@ class LoadedPolicy:
 
 def load_policy(path: str | Path, text: str | None = None) -> LoadedPolicy:
     """Read a policy file; with ``text``, parse that instead and name it ``path`` in messages."""
-    document = load_document(path, text)
+    return policy_from_document(load_document(path, text))
+
+
+def policy_from_document(document: Document) -> LoadedPolicy:
+    """A policy from a document already read (by a caller that looked at its kind first)."""
     if document.data is None:
         raise document.error((), "empty policy file: expected 'workflows:'")
+    mistaken = wrong_kind(document, "policy", "; run a scenario with 'orcli drill'")
+    if mistaken is not None:
+        raise mistaken
     policy = parse_model(document, PolicyFile)
     return LoadedPolicy(document.path, document, policy)
 

@@ -15,7 +15,8 @@ from typing import Any
 from orcli.catalog.model import Catalog
 from orcli.errors import InputError, SourceError
 from orcli.policy.lint import Finding, lint_policy
-from orcli.policy.load import LoadedPolicy, load_policy, policy_files
+from orcli.policy.load import LoadedPolicy, load_policy, policy_files, policy_from_document
+from orcli.sourcefile import Document
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class LoadFailure:
 class ValidationReport:
     files: int = 0
     workflows: int = 0
+    scenarios: int = 0  # scenario files among ``files`` (checked by orcli.drill.validate)
     findings: list[Finding] = field(default_factory=list)
     load_failures: list[LoadFailure] = field(default_factory=list)
 
@@ -98,15 +100,62 @@ def validate_paths(
 ) -> ValidationReport:
     """Load and lint every policy, and run the extra ``checks`` on each."""
     report = ValidationReport()
+    checker = PolicyChecker(report, catalog, checks)
     for path in _expand(paths, report):
-        report.files += 1
+        checker.check_path(path)
+    return report
+
+
+@dataclass
+class PolicyChecker:
+    """Checks policy files one by one into ``report``, and what only shows across files:
+    a workflow name defined twice (which one would a scenario or an override mean?)."""
+
+    report: ValidationReport
+    catalog: Catalog
+    checks: Sequence[PolicyCheck] = ()
+    first_seen: dict[str, tuple[str, int]] = field(default_factory=dict)  # workflow -> (path, line)
+
+    def check_path(self, path: Path) -> None:
+        self.report.files += 1
         try:
             loaded = load_policy(path)
         except InputError as exc:
-            report.load_failures.append(LoadFailure.from_error(str(path), exc))
-            continue
-        report.workflows += len(loaded.policy.workflows)
-        report.findings.extend(lint_policy(loaded, catalog))
-        for check in checks:
-            report.findings.extend(check(loaded))
-    return report
+            self.report.load_failures.append(LoadFailure.from_error(str(path), exc))
+            return
+        self.check(loaded)
+
+    def check_document(self, document: Document) -> None:
+        self.report.files += 1
+        try:
+            loaded = policy_from_document(document)
+        except InputError as exc:
+            self.report.load_failures.append(LoadFailure.from_error(document.path, exc))
+            return
+        self.check(loaded)
+
+    def check(self, loaded: LoadedPolicy) -> None:
+        self.report.workflows += len(loaded.policy.workflows)
+        self.report.findings.extend(lint_policy(loaded, self.catalog))
+        self.report.findings.extend(self._duplicates(loaded))
+        for check in self.checks:
+            self.report.findings.extend(check(loaded))
+
+    def _duplicates(self, loaded: LoadedPolicy) -> list[Finding]:
+        findings: list[Finding] = []
+        for name in loaded.policy.workflows:
+            position = loaded.document.position(("workflows", name), key=True)
+            first = self.first_seen.setdefault(name, (loaded.path, position.line))
+            if first != (loaded.path, position.line):
+                findings.append(
+                    Finding(
+                        loaded.path,
+                        position.line,
+                        position.col,
+                        "error",
+                        "duplicate-workflow",
+                        f"workflows.{name}",
+                        f"workflow '{name}' is also defined in {first[0]}:{first[1]}; workflow names must be unique",
+                    )
+                )
+        return findings

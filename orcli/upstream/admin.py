@@ -10,7 +10,9 @@
     GET    /_orcli/firings         -> {"firings": [...]}    fault firings, in order
     POST   /_orcli/reset           -> forget history (keeps the faults)
 
-Invalid fault specs get a 400 naming the field, like the API's own errors.
+Invalid fault specs get a 400 with one line naming the field, worded as ``orcli`` words a
+bad faults file (did-you-mean included); a provider or model the simulator's catalog
+lacks is refused the same way, since a fault aimed at it could never fire.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
-from orcli.sourcefile import format_loc
+from orcli.catalog.model import Catalog
+from orcli.sourcefile import explain_error, format_loc, non_finite
 from orcli.upstream.faults.log import Firing
-from orcli.upstream.faults.spec import FAULT_KINDS, FaultSpec
+from orcli.upstream.faults.spec import FaultSpec
 from orcli.upstream.records import AttemptRecord, ChatRequestRecord
+from orcli.upstream.targets import model_problem, provider_problem
 
 PREFIX = "/_orcli"
 
@@ -42,6 +46,8 @@ class Administered(Protocol):
     def log(self) -> tuple[AttemptRecord, ...]: ...
     @property
     def requests(self) -> tuple[ChatRequestRecord, ...]: ...
+    @property
+    def catalog(self) -> Catalog: ...
     def add_fault(self, fault: FaultSpec) -> FaultSpec: ...
     def remove_fault(self, fault_id: str) -> bool: ...
     def clear_faults(self) -> None: ...
@@ -91,27 +97,54 @@ def handle(sim: Administered, method: str, path: str, body: bytes) -> tuple[int,
 
 def _add(sim: Administered, body: bytes) -> tuple[int, dict[str, Any]]:
     try:
-        data = json.loads(body or b"null")
-    except (ValueError, RecursionError):
-        return _error(400, "Invalid JSON in request body")
-    if isinstance(data, dict) and "faults" in data and "kind" not in data:
-        data = data["faults"]
-    items = data if isinstance(data, list) else [data]
+        data = json.loads(body or b"null", parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        detail = f": {exc}" if isinstance(exc, NonFinite) else ""
+        return _error(400, f"Invalid JSON in request body{detail}")
+    wrapped = isinstance(data, dict) and "faults" in data and "kind" not in data
+    items = data["faults"] if wrapped else data
+    if not isinstance(items, list):
+        items = [items]
     try:
         specs = _SPECS.validate_python(items)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = [p for p in err["loc"] if isinstance(p, int) or not _is_tag(p)]
-        where = format_loc(loc) if len(items) > 1 else format_loc(loc[1:])
-        return _error(400, f"{where}: {err['msg']}" if where else str(err["msg"]))
+        loc, message, _ = explain_error(items, list[FaultSpec], exc)
+        return _error(400, _one_line(_where(loc, len(items)), message))
+    for i, spec in enumerate(specs):
+        where = non_finite(spec)
+        if where is not None:
+            return _error(400, _one_line(_where((i, *where), len(items)), "not a finite number"))
+        targets = (
+            ("provider", None if spec.provider is None else provider_problem(spec.provider, sim.catalog)),
+            ("model", None if spec.model is None else model_problem(spec.model, sim.catalog)),
+        )
+        for field, problem in targets:
+            if problem:
+                return _error(400, _one_line(_where((i, field), len(items)), problem))
     added = []
     for spec in specs:
         try:
             added.append(sim.add_fault(spec))
         except ValueError as exc:
-            return _error(400, str(exc))
+            return _error(400, _one_line("", str(exc)))
     return 201, {"added": [f.model_dump(mode="json") for f in added]}
 
 
-def _is_tag(part: Any) -> bool:
-    return isinstance(part, str) and part in FAULT_KINDS
+class NonFinite(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which JSON does not have: a fault window from
+    # them would never open (NaN) or never close (Infinity).
+    raise NonFinite(f"{name} is not a JSON number")
+
+
+def _where(loc: tuple[Any, ...], count: int) -> str:
+    """A field's place in the body: ``status`` for a single spec, ``[1].status`` in a list."""
+    return format_loc(loc if count > 1 else loc[1:])
+
+
+def _one_line(where: str, problem: str) -> str:
+    text = f"{where}: {problem}" if where else problem
+    return " ".join(text.split())

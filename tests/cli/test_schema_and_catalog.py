@@ -75,3 +75,12 @@ def test_catalog_show_unknown_model() -> None:
     result = runner.invoke(app, ["catalog", "show", "acme/nothing"])
     assert result.exit_code == 2
     assert result.stderr == "catalog: unknown model 'acme/nothing' (see 'orcli catalog show')\n"
+
+
+def test_catalog_show_suggests_a_close_model() -> None:
+    result = runner.invoke(app, ["catalog", "show", "openai/gpt4o"])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "catalog: unknown model 'openai/gpt4o'; did you mean 'openai/gpt-4o'? (see 'orcli catalog show')\n"
+    )

@@ -151,7 +151,7 @@ def test_unknown_format_is_a_usage_error() -> None:
 def test_folder_without_policies(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path)])
     assert result.exit_code == 2
-    assert result.stderr == f"{tmp_path}: no policy files (*.yaml, *.yml) in this folder\n"
+    assert result.stderr == f"{tmp_path}: no policy or scenario files (*.yaml, *.yml) in this folder\n"
 
 
 def _one_model_catalog(tmp_path: Path) -> Path:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from orcli.catalog import default_catalog
 from orcli.client.hops import RetryHop
 from orcli.client.ledger import ChatResult
@@ -20,6 +22,7 @@ from orcli.drill.expectations.retry_after import RetryAfterRespected
 from orcli.drill.expectations.within_policy import WithinPolicy
 from orcli.drill.judge import judge
 from orcli.drill.records import DrillResult, ExpectationResult, RequestRecord
+from orcli.errors import SourceError
 from orcli.policy.model import ErrorClass, Workflow
 
 from ..factories import answered, attempt
@@ -323,11 +326,12 @@ def test_recovery(drill: Drill) -> None:
 
 
 def test_recovery_needs_a_fault_with_an_end(drill: Drill) -> None:
+    # Both are checked before the drill runs: bad input, not a failed expectation.
     endless = [{"kind": "outage", "id": "forever", "provider": "azure"}]
-    bad = check(drill, {"kind": "recovery", "fault": "forever", "within_s": 5}, faults=endless)
-    assert not bad.passed and bad.summary == "fault 'forever' has no end time to recover from"
-    unknown = check(drill, {"kind": "recovery", "fault": "nope", "within_s": 5}, faults=endless)
-    assert not unknown.passed and unknown.summary == "no fault with id 'nope' is declared"
+    with pytest.raises(SourceError, match=r"expect\[0\]\.fault: fault 'forever' has no end_s"):
+        check(drill, {"kind": "recovery", "fault": "forever", "within_s": 5}, faults=endless)
+    with pytest.raises(SourceError, match=r"expect\[0\]\.fault: no fault with id 'forevr'; did you mean 'forever'\?"):
+        check(drill, {"kind": "recovery", "fault": "forevr", "within_s": 5}, faults=endless)
 
 
 def test_outcomes(drill: Drill) -> None:

@@ -89,8 +89,20 @@ def test_unreachable_base_url(api: respx.MockRouter) -> None:
         "fail",
         "https://gateway.example/v1 unreachable: ConnectError reaching https://gateway.example/v1 (after 2 attempts)",
     )
-    assert [c.name for c in checks] == ["api key", "base url", "catalog"]
+    # The key is there but nobody could say whether it is valid: "not checked", never "ok".
+    assert checks[2] == Check("key valid", "skip", "the API could not be reached to ask")
+    assert [c.name for c in checks] == ["api key", "base url", "key valid", "catalog"]
     assert clock.now() == 0.5
+
+
+def test_unreachable_api_says_not_checked(api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", CANARY_KEY)
+    api.get(f"{API}/key").mock(side_effect=httpx.ConnectError("refused"))
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    out = lines(result.stdout)
+    assert "not checked key valid the API could not be reached to ask" in out
+    assert not any(line.startswith("ok key valid") for line in out)
 
 
 def test_catalog_age(tmp_path: Path, api: respx.MockRouter) -> None:
