@@ -359,7 +359,7 @@ def drill(
     --yes-live, the real API under hard caps); exit 1 if an expectation fails or a safeguard aborts."""
     from orcli.cli.drill_cmd import LiveFlags, drill_cmd
 
-    drill_cmd(
+    return drill_cmd(
         paths,
         seed=seed,
         catalog_path=catalog,

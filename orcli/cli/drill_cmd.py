@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -9,16 +11,17 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from orcli.catalog.load import load_catalog
-from orcli.cli.boundary import UsageError
+from orcli.cli.boundary import ExitCode, UsageError
 from orcli.cli.output import stdout_console
 from orcli.drill.otlp import UpstreamRecords, write_otlp_json
 from orcli.drill.records import DrillResult
 from orcli.drill.run import run_drill
 from orcli.drill.runner import DrillInputs, prepare
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
-from orcli.errors import CheckFailed
+from orcli.errors import CheckFailed, InputError
 from orcli.openrouter import BASE_URL
-from orcli.reports import write_report
+from orcli.reports import write_rendered, write_report
+from orcli.reports.junit import ScenarioRun, to_junit
 from orcli.reports.terminal import render_drill, render_summary
 
 if TYPE_CHECKING:
@@ -61,26 +64,48 @@ def drill_cmd(
     quiet: bool,
     target: str | None = None,
     live_flags: LiveFlags | None = None,
-) -> None:
+) -> int:
     if max_rows < 1:
         raise UsageError(f"--max-rows: must be at least 1, got {max_rows}")
     if target is not None and target not in TARGETS:
         raise UsageError(f"--target: expected one of {', '.join(TARGETS)}, got '{target}'")
     files = scenario_files(paths)
-    loaded = [_targeted(load_scenario(f), target) for f in files]
+    # Every scenario is read and prepared before any runs, so bad input shows first. A bad one
+    # does not stop the others: its one line goes to stderr, JUnit gets an errored testcase,
+    # and the exit code is 2 once the rest have run.
+    bad: dict[Path, str] = {}
+    loaded: dict[Path, LoadedScenario] = {}
+    for file in files:
+        try:
+            loaded[file] = _targeted(load_scenario(file), target)
+        except InputError as exc:
+            bad[file] = exc.message
     live: LiveRun | None = None
-    if any(item.scenario.target == "live" for item in loaded):
+    if any(item.scenario.target == "live" for item in loaded.values()):
         # Consent and caps are checked before anything else happens: nothing is sent without them.
         live = live_run(live_flags)
     catalog = load_catalog(catalog_path)
-    # Validate every scenario (and its policy) before running any: bad input fails fast.
-    prepared = [prepare(item, catalog, seed=seed, overrides_path=overrides_path) for item in loaded]
+    prepared: dict[Path, DrillInputs] = {}
+    for file, item in loaded.items():
+        try:
+            prepared[file] = prepare(item, catalog, seed=seed, overrides_path=overrides_path)
+        except InputError as exc:
+            bad[file] = exc.message
+    for file in files:
+        if file in bad:
+            print(bad[file], file=sys.stderr)
     console = stdout_console()
     results: list[DrillResult] = []
     traced: list[tuple[DrillResult, UpstreamRecords | None]] = []
-    for inputs in prepared:
+    runs: list[ScenarioRun] = []
+    for file in files:
+        inputs = prepared.get(file)
+        if inputs is None:
+            runs.append(ScenarioRun(str(file), None, error=bad[file]))
+            continue
         is_live = inputs.loaded.scenario.target == "live"
         upstream: list[UpstreamRecords] = []
+        started = time.perf_counter()
         if is_live:
             result = _run_with_progress(inputs, live)
         elif otlp_path is not None:
@@ -91,26 +116,36 @@ def drill_cmd(
             result = run_drill(inputs, keep_upstream=keep)
         else:
             result = run_drill(inputs)
+        runs.append(ScenarioRun(result.scenario_path, result, wall_s=time.perf_counter() - started))
         results.append(result)
         traced.append((result, upstream[0] if upstream else None))
         if not quiet:
             render_drill(result, console, max_rows=max_rows)
             console.print()
     single = len(paths) == 1 and paths[0].is_file()
-    if len(results) > 1 or not single:
+    if results and (len(results) > 1 or not single):
         render_summary(results, console)
-    report: DrillResult | list[DrillResult] = results[0] if single else results
-    for kind, path in (("json", json_path), ("junit", junit_path), ("markdown", markdown_path), ("html", html_path)):
-        if path is not None:
-            write_report(kind, report, path)
-    if otlp_path is not None:
-        write_otlp_json(traced, otlp_path)
+    if junit_path is not None:
+        write_rendered("junit", [to_junit(runs)], junit_path)  # always, errored scenarios included
+    if results:
+        report: DrillResult | list[DrillResult] = results[0] if single else results
+        for kind, path in (("json", json_path), ("markdown", markdown_path), ("html", html_path)):
+            if path is not None:
+                write_report(kind, report, path)
+        if otlp_path is not None:
+            write_otlp_json(traced, otlp_path)
+    if bad:
+        if len(files) > 1:
+            names = ", ".join(str(f) for f in files if f in bad)
+            print(f"drill: {len(bad)} of {len(files)} scenarios could not run (bad input): {names}", file=sys.stderr)
+        return int(ExitCode.BAD_INPUT)
     aborted = [f"{r.scenario}: {r.abort}" for r in results if r.abort is not None]
     if aborted:
         raise CheckFailed(f"drill aborted by a safeguard: {'; '.join(aborted)}")
     failed = [r.scenario for r in results if not r.passed]
     if failed:
         raise CheckFailed(f"drill failed: {', '.join(failed)} (expectations not met)")
+    return 0
 
 
 def _targeted(loaded: LoadedScenario, target: str | None) -> LoadedScenario:

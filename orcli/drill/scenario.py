@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from orcli.drill.expectations import ExpectationSpec
+from orcli.errors import InputError
 from orcli.frozen import Frozen
-from orcli.sourcefile import Document, expand_files, load_document, parse_model, wrong_kind
+from orcli.sourcefile import Document, expand_files, load_document, parse_model, sniff_kind, wrong_kind
 from orcli.upstream.faults import FaultSpec, with_ids
 
 ToolName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")]
@@ -180,5 +181,15 @@ def scenario_from_document(document: Document) -> LoadedScenario:
 
 def scenario_files(paths: list[Path]) -> list[Path]:
     """Scenario files named, plus those directly in each folder named (a sub-folder may hold
-    the scenarios' own policies)."""
-    return expand_files(paths, kind="scenario", recursive=False)
+    the scenarios' own policies). A policy or faults file beside the scenarios of a folder is
+    theirs, not a scenario, and is left out; one named on its own is kept (loading it says
+    what it is)."""
+    named = {Path(p) for p in paths}
+    return [f for f in expand_files(paths, kind="scenario", recursive=False) if f in named or _maybe_scenario(f)]
+
+
+def _maybe_scenario(path: Path) -> bool:
+    try:
+        return sniff_kind(load_document(path).data) in (None, "scenario")
+    except InputError:
+        return True  # unreadable: loading it again reports why

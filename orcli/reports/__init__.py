@@ -64,6 +64,12 @@ def write_report(kind: str, results: Report, path: str | os.PathLike[str]) -> Pa
     One DrillResult gives a single-drill report; a sequence (a folder run) gives a suite.
     """
     pieces = PIECEWISE[kind](results) if kind in PIECEWISE else (render_report(kind, results),)
+    return write_rendered(kind, pieces, path)
+
+
+def write_rendered(kind: str, pieces: Iterable[str], path: str | os.PathLike[str]) -> Path:
+    """Write report text rendered by the caller (e.g. JUnit with wall times and errored
+    scenarios, which only the command running them knows) exactly as ``write_report`` does."""
     target = Path(path)
     if target.is_dir():
         raise InvalidValue(f"{target}: is a directory; give the {kind} report a file name")
@@ -100,5 +106,6 @@ __all__ = [
     "render_report",
     "render_summary",
     "render_text",
+    "write_rendered",
     "write_report",
 ]

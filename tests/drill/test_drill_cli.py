@@ -139,11 +139,50 @@ def test_bad_flags_exit_2(tmp_path: Path) -> None:
     assert_clean_error(invoke(tmp_path / "absent.yaml"), f"{tmp_path / 'absent.yaml'}: no such file or folder")
 
 
-def test_an_invalid_scenario_in_a_folder_stops_the_run_before_any_drill(tmp_path: Path) -> None:
+def test_an_invalid_scenario_in_a_folder_is_reported_first_and_the_others_still_run(tmp_path: Path) -> None:
     write_scenario(tmp_path / "drills", name="a-good")
     bad = scenario_text(tmp_path / "drills", HEAD + "traffic: {requests: 2, duration_s: 10}\n" + TAIL, "b-bad.yaml")
-    result = invoke(tmp_path / "drills")
+    write_scenario(tmp_path / "drills", name="c-good")
+    junit = tmp_path / "out" / "junit.xml"
+    result = invoke(tmp_path / "drills", "--junit", junit)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        f"{bad}:3:10: traffic: give exactly one of 'requests' or 'duration_s'",
+        f"drill: 1 of 3 scenarios could not run (bad input): {bad}",
+    ]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Drill a-good" in result.stdout and "Drill c-good" in result.stdout
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("3", "1", "0")
+    errored = root.findall("testsuite")[1]
+    assert errored.get("name") == "b-bad" and errored.get("errors") == "1"
+    error = errored.find("testcase/error")
+    assert (
+        error is not None
+        and error.get("message") == f"{bad}:3:10: traffic: give exactly one of 'requests' or 'duration_s'"
+    )
+
+
+def test_a_single_bad_scenario_still_writes_its_junit_file(tmp_path: Path) -> None:
+    bad = scenario_text(tmp_path, HEAD + "traffic: {requests: 2, duration_s: 10}\n" + TAIL)
+    junit = tmp_path / "junit.xml"
+    result = invoke(bad, "--junit", junit, "--json", tmp_path / "r.json")
     assert_clean_error(result, f"{bad}:3:10: traffic: give exactly one of 'requests' or 'duration_s'")
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("errors")) == ("1", "1")
+    assert not (tmp_path / "r.json").exists()  # nothing ran: there is no drill to report
+
+
+def test_junit_time_is_wall_clock_with_simulated_time_as_a_property(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, traffic={"duration_s": 600, "rate_per_s": 0.05})
+    junit = tmp_path / "junit.xml"
+    result = invoke(path, "--junit", junit, "-q")
+    assert result.exit_code == 0, result.stderr
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert float(properties["simulated_s"]) > 500  # ten simulated minutes ...
+    assert float(suite.get("time", "nan")) < 60  # ... take seconds of wall time
 
 
 def test_a_relative_policy_path_resolves_from_the_scenario_folder(
