@@ -13,8 +13,9 @@ from pathlib import Path
 from orcli.errors import InputError
 
 POLICY = """\
-# The routing policy of one workflow. Every key is documented in docs/policies.md;
-# check it with 'orcli validate policies/' and see its routes with 'orcli explain'.
+# The routing policy of one workflow. 'orcli schema policy' prints every key with its
+# type and default (a JSON Schema your editor can use); 'orcli --help' lists the commands.
+# Check it with 'orcli validate' and see its routes with 'orcli explain'.
 version: 1
 workflows:
   assistant:
@@ -43,7 +44,7 @@ workflows:
 
 STEADY = """\
 # A quiet day: no faults, every request answered by the primary route.
-# Run it with 'orcli drill scenarios/'.
+# Run it with 'orcli drill scenarios/'; 'orcli schema scenario' lists every key.
 name: steady
 description: No faults; the primary model answers every request.
 policy: ../policies/assistant.yaml
@@ -96,6 +97,9 @@ against the mock OpenRouter.
     orcli diff --base origin/main            # what a change does, in CI
 
 Edit `policies/assistant.yaml` to fit your workflow, then add a workflow per use case.
+Every key of a policy or a scenario, with its type and default, is in the JSON Schema
+that `orcli schema policy` and `orcli schema scenario` print; `orcli COMMAND --help`
+describes each command.
 """
 
 

@@ -58,3 +58,13 @@ def test_a_file_where_a_folder_should_be_is_refused(tmp_path: Path) -> None:
         "(nothing was written)\n"
     )
     assert not (tmp_path / "policies").exists()
+
+
+def test_scaffold_comments_point_only_to_what_an_installed_orcli_has() -> None:
+    """A pip user has the orcli command, not this repository's docs/ folder."""
+    for template in TEMPLATES:
+        assert "docs/" not in template.text, template.path
+    assert "orcli schema policy" in TEMPLATES[0].text
+    for kind in ("policy", "scenario"):  # the commands the comments name work
+        result = runner.invoke(app, ["schema", kind])
+        assert result.exit_code == 0 and '"$schema"' in result.stdout
