@@ -9,7 +9,28 @@ from rich.table import Table
 from orcli.catalog.load import load_catalog
 from orcli.cli.output import stdout_console
 from orcli.errors import InputError
+from orcli.reports.layout import Role, fit
 from orcli.upstream.targets import model_problem
+
+MODEL_LIST_ROLES: dict[str, Role] = {
+    "model": "key",
+    "name": "shrink",
+    "context": "optional",
+    "endpoints": "optional",
+    "providers": "wrap",
+}
+# An endpoint is named by its tag; the figures go, least used first, when the terminal is narrow.
+ENDPOINT_ROLES: dict[str, Role] = {
+    "provider": "shrink",
+    "tag": "key",
+    "parameters": "wrap",
+    **{
+        c: "optional"
+        for c in ("$/M in", "$/M out", "ctx", "max out", "quant", "tier", "zdr", "collects", "ttft p50", "tok/s p50")
+    },
+    "uptime": "optional",
+}
+ENDPOINT_DROP_FIRST = ("collects", "tier", "uptime", "tok/s p50", "max out", "quant", "ttft p50", "ctx")
 
 
 def show(model_id: str | None, catalog_path: Path | None) -> None:
@@ -22,7 +43,7 @@ def show(model_id: str | None, catalog_path: Path | None) -> None:
         for model in catalog.models:
             providers = ", ".join(ep.tag for ep in model.endpoints)
             table.add_row(model.id, model.name, f"{model.context_length:,}", str(len(model.endpoints)), providers)
-        console.print(table)
+        console.print(fit(table, console.width, MODEL_LIST_ROLES))
         return
     found = catalog.get(model_id)
     if found is None:
@@ -64,4 +85,4 @@ def show(model_id: str | None, catalog_path: Path | None) -> None:
             f"{ep.uptime_last_30m:.1f}%",
             ", ".join(sorted(ep.supported_parameters)),
         )
-    console.print(table)
+    console.print(fit(table, console.width, ENDPOINT_ROLES, ENDPOINT_DROP_FIRST))

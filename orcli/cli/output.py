@@ -2,18 +2,66 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 
+PIPED_WIDTH = 100  # a CI log or a file: wide enough for a table's reasons, narrow enough to read
+
+
+def output_width(stream: IO[str]) -> int | None:
+    """The width to lay output out for: a terminal's own (None lets rich ask it, which reads
+    ``COLUMNS`` too); for a pipe or a file, ``COLUMNS`` when set, else PIPED_WIDTH."""
+    if stream.isatty():
+        return None
+    raw = os.environ.get("COLUMNS", "")
+    return int(raw) if raw.isdigit() and int(raw) >= 20 else PIPED_WIDTH
+
 
 def stdout_console() -> Console:
-    # Piped output (CI logs, tests) gets a wide fixed width instead of rich's 80 columns,
-    # so tables keep their reasons instead of truncating them.
-    width = None if sys.stdout.isatty() else 200
-    return Console(soft_wrap=False, highlight=False, width=width)
+    stream = sys.stdout
+    width = output_width(stream)
+    if width is None:
+        return Console(soft_wrap=False, highlight=False)
+    # Tables pad every cell to the column's width; in a log or a file that is only trailing spaces.
+    return Console(file=TrimmedLines(stream), soft_wrap=False, highlight=False, width=width)
+
+
+class TrimmedLines(io.TextIOBase):
+    """A text stream that writes each line to ``target`` without its trailing whitespace."""
+
+    def __init__(self, target: IO[str]) -> None:
+        super().__init__()
+        self._target = target
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._target.write("".join(line.rstrip() + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        # An unfinished line stays pending: its trailing spaces may be padding still to be ended.
+        self._target.flush()
+
+    def close(self) -> None:
+        if self._pending:
+            self._target.write(self._pending.rstrip())
+            self._pending = ""
+        self._target.flush()
+        super().close()
 
 
 def print_json(data: Any) -> None:

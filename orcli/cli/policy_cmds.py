@@ -26,6 +26,7 @@ from orcli.policy.explain import Explanation, explain_workflow
 from orcli.policy.lint import lint_policy
 from orcli.policy.load import LoadedPolicy, load_policy
 from orcli.policy.model import PolicyFile, Workflow
+from orcli.reports.layout import Role, fit
 
 
 def _selected(loaded: LoadedPolicy, name: str | None) -> list[tuple[str, Workflow]]:
@@ -115,6 +116,24 @@ def _failure_causes(causes: Sequence[Override | None]) -> list[str]:
     return list(dict.fromkeys(c.id for c in causes if c is not None))
 
 
+# The rank and the reason tell an eligible endpoint from an excluded one: they stay at any
+# width; the figures behind the reason go first when the terminal is narrow.
+EXPLAIN_ROLES: dict[str, Role] = {
+    "#": "key",
+    "provider": "shrink",
+    "tag": "optional",
+    "$/M in": "optional",
+    "$/M out": "optional",
+    "ctx": "optional",
+    "quant": "optional",
+    "zdr": "optional",
+    "ttft": "optional",
+    "tok/s": "optional",
+    "why": "wrap",
+}
+EXPLAIN_DROP_FIRST = ("quant", "tok/s", "ttft", "tag", "ctx", "$/M out", "zdr", "$/M in")
+
+
 def render_explanation(explanation: Explanation, console: Console, applied: Sequence[Override] = ()) -> None:
     console.print(f"[bold]workflow {explanation.workflow}[/bold]")
     for position, plan in enumerate(explanation.plans):
@@ -131,7 +150,7 @@ def render_explanation(explanation: Explanation, console: Console, applied: Sequ
         for excl, cause in zip(plan.excluded, causes, strict=True):
             by = f"{excl.rule} (route override {cause.id})" if cause is not None else excl.rule
             table.add_row("-", *_cells(excl.endpoint), f"[red]excluded by {by}[/red]: {escape(excl.detail)}")
-        console.print(table)
+        console.print(fit(table, console.width, EXPLAIN_ROLES, EXPLAIN_DROP_FIRST))
         if plan.dropped_parameters:
             console.print(f"  note: no endpoint supports {', '.join(plan.dropped_parameters)}: OpenRouter drops it")
         if plan.failure is not None:

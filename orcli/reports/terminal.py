@@ -29,6 +29,7 @@ from orcli.reports.common import (
     usd_text,
     workflow_order,
 )
+from orcli.reports.layout import Role, fit
 
 OUTCOME_STYLES: dict[Outcome, str] = {
     Outcome.SERVED: "green",
@@ -59,6 +60,19 @@ def render_drill(result: DrillResult, console: Console, *, max_rows: int = 50) -
     console.print(_verdict(result))
 
 
+# Which scenario and its verdict always; the failures before the other counts.
+SUMMARY_ROLES: dict[str, Role] = {
+    "scenario": "wrap",
+    "verdict": "key",
+    "expectations": "optional",
+    **{label: "optional" for label in OUTCOME_LABELS.values()},
+    "requests": "optional",
+    "duration": "optional",
+    "cost": "optional",
+}
+SUMMARY_DROP_FIRST = ("duration", "cost", "requests", "served", "degraded", "failed safe", "expectations")
+
+
 def render_summary(results: Sequence[DrillResult], console: Console) -> None:
     """A folder run: one line per scenario, then the totals."""
     table = Table(title="Drills", box=box.SIMPLE_HEAD, title_justify="left")
@@ -77,7 +91,7 @@ def render_summary(results: Sequence[DrillResult], console: Console) -> None:
             f"{result.duration_s:.1f}s",
             usd_text(result.total_cost_usd),
         )
-    console.print(table)
+    console.print(fit(table, console.width, SUMMARY_ROLES, SUMMARY_DROP_FIRST))
     passed = sum(r.passed for r in results)
     every = [record for r in results for record in r.requests]
     counts = outcome_counts(every)
@@ -125,7 +139,7 @@ def _header(result: DrillResult, console: Console) -> None:
 
 def _requests(records: Sequence[RequestRecord], console: Console, max_rows: int, result: DrillResult) -> None:
     if len(records) <= max_rows:
-        console.print(_request_table(records, "Requests"))
+        console.print(_request_table(records, "Requests", console.width))
         console.print()
         return
     # Too many to list: show the worst first, up to the limit, and fold the rest into a timeline.
@@ -134,7 +148,7 @@ def _requests(records: Sequence[RequestRecord], console: Console, max_rows: int,
     shown = notable[:max_rows]
     if shown:
         title = f"Requests: {len(shown)} of {len(records)}, failures and degraded first"
-        console.print(_request_table(shown, title))
+        console.print(_request_table(shown, title, console.width))
     shown_indexes = {r.index for r in shown}
     folded = outcome_counts([r for r in records if r.index not in shown_indexes])
     folded_total = sum(folded.values())
@@ -150,11 +164,31 @@ def _requests(records: Sequence[RequestRecord], console: Console, max_rows: int,
     console.print()
 
 
-def _request_table(records: Sequence[RequestRecord], title: str) -> Table:
+# What a reader of a request row needs whatever the width: which request, how it ended, who
+# answered, and every attempt on the way. The time, latency and cost go first when it is narrow.
+REQUEST_ROLES: dict[str, Role] = {
+    "#": "key",
+    "t (s)": "optional",
+    "workflow": "drop",
+    "outcome": "key",
+    "served": "wrap",
+    "attempts": "wrap",
+    "latency": "optional",
+    "cost": "optional",
+}
+# A drill of one workflow names it in its header: its column is the first to go.
+REQUEST_DROP_FIRST = ("cost", "t (s)", "latency", "workflow")
+
+
+def _request_table(records: Sequence[RequestRecord], title: str, width: int) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("t (s)", justify="right", no_wrap=True)
-    table.add_column("workflow", no_wrap=True)
+    # A drill of one workflow names it in its header; a column repeating it on every row
+    # would only take room from the attempts.
+    several = len({r.workflow for r in records}) > 1
+    if several:
+        table.add_column("workflow", no_wrap=True)
     table.add_column("outcome", no_wrap=True)
     table.add_column("served", no_wrap=True)
     table.add_column("attempts", overflow="fold")
@@ -164,14 +198,14 @@ def _request_table(records: Sequence[RequestRecord], title: str) -> Table:
         table.add_row(
             str(r.index),
             f"{r.at_s:.2f}",
-            Text(r.workflow),
+            *([Text(r.workflow)] if several else []),
             Text(OUTCOME_LABELS[r.outcome], style=OUTCOME_STYLES[r.outcome]),
             Text(r.served_route or "-"),
             Text(attempt_chain(r)),
             f"{r.latency_s:.2f}s",
             usd_text(r.result.cost_usd),
         )
-    return table
+    return fit(table, width, REQUEST_ROLES, REQUEST_DROP_FIRST)
 
 
 def timeline_window_s(span_s: float) -> float:
@@ -228,6 +262,9 @@ def _fault_bar(fault: DeclaredFault, window: float, marks: int) -> str | None:
 # -- faults, metrics, expectations ------------------------------------------------------------
 
 
+FAULT_ROLES: dict[str, Role] = {"fault": "key", "kind": "key", "target": "wrap", "window": "key", "fired": "key"}
+
+
 def _faults(result: DrillResult, console: Console) -> None:
     counts = fired_counts(result)
     if not counts:
@@ -236,7 +273,7 @@ def _faults(result: DrillResult, console: Console) -> None:
         return
     table = Table(title="Faults", box=box.SIMPLE_HEAD, title_justify="left")
     for column in ("fault", "kind", "target", "window", "fired"):
-        table.add_column(column, justify="right" if column == "fired" else "left")
+        table.add_column(column, justify="right" if column == "fired" else "left", no_wrap=column != "target")
     declared = {f.fault_id: f for f in result.declared_faults}
     for fault_id, fired in counts.items():
         fault = declared.get(fault_id)
@@ -247,7 +284,7 @@ def _faults(result: DrillResult, console: Console) -> None:
             Text(fault.window if fault else "-"),
             Text(f"{fired}x") if fired else Text("never fired", style="bold red"),
         )
-    console.print(table)
+    console.print(fit(table, console.width, FAULT_ROLES))
     console.print()
 
 

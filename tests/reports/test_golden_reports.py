@@ -48,6 +48,7 @@ def test_drill_reports_match_golden(case: str, tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(ROOT)
     # An inherited FORCE_COLOR would put escape codes into the terminal report.
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)  # piped output is then 100 columns wide
     markdown = tmp_path / "report.md"
     result = CliRunner().invoke(app, ["drill", *CASES[case], "--max-rows", "5", "--markdown", str(markdown)])
     assert result.exit_code == 0, result.output
