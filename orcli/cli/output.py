@@ -6,7 +6,7 @@ import io
 import json
 import os
 import sys
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from rich.console import Console
 
@@ -28,7 +28,8 @@ def stdout_console() -> Console:
     if width is None:
         return Console(soft_wrap=False, highlight=False)
     # Tables pad every cell to the column's width; in a log or a file that is only trailing spaces.
-    return Console(file=TrimmedLines(stream), soft_wrap=False, highlight=False, width=width)
+    trimmed = cast(IO[str], TrimmedLines(stream))  # a TextIOBase is a text stream, as rich needs
+    return Console(file=trimmed, soft_wrap=False, highlight=False, width=width)
 
 
 class TrimmedLines(io.TextIOBase):
