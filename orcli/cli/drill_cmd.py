@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 from orcli.catalog.load import load_catalog
 from orcli.cli.boundary import ExitCode, UsageError
 from orcli.cli.output import stdout_console
+from orcli.cli.progress import drill_progress
+from orcli.cli.progress import wanted as progress_wanted
 from orcli.drill.otlp import UpstreamRecords, write_otlp_json
 from orcli.drill.records import DrillResult
 from orcli.drill.run import run_drill
-from orcli.drill.runner import DrillInputs, prepare
+from orcli.drill.runner import DrillInputs, Progress, prepare
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
 from orcli.errors import CheckFailed, InputError
 from orcli.openrouter import BASE_URL
@@ -106,16 +108,18 @@ def drill_cmd(
         is_live = inputs.loaded.scenario.target == "live"
         upstream: list[UpstreamRecords] = []
         started = time.perf_counter()
-        if is_live:
-            result = _run_with_progress(inputs, live)
-        elif otlp_path is not None:
+        label = f"{'live drill' if is_live else 'drill'} {inputs.loaded.scenario.name}"
+        with drill_progress(label, enabled=progress_wanted(quiet)) as on_progress:
+            if is_live:
+                result = _run_live(inputs, live, on_progress)
+            elif otlp_path is not None:
 
-            def keep(simulator: Simulator, kept: list[UpstreamRecords] = upstream) -> None:
-                kept.append(UpstreamRecords(simulator.requests, simulator.log, simulator.firings))
+                def keep(simulator: Simulator, kept: list[UpstreamRecords] = upstream) -> None:
+                    kept.append(UpstreamRecords(simulator.requests, simulator.log, simulator.firings))
 
-            result = run_drill(inputs, keep_upstream=keep)
-        else:
-            result = run_drill(inputs)
+                result = run_drill(inputs, keep_upstream=keep, on_progress=on_progress)
+            else:
+                result = run_drill(inputs, on_progress=on_progress)
         runs.append(ScenarioRun(result.scenario_path, result, wall_s=time.perf_counter() - started))
         results.append(result)
         traced.append((result, upstream[0] if upstream else None))
@@ -192,22 +196,11 @@ def live_run(flags: LiveFlags | None) -> LiveRun:
     return LiveRun(key=key, options=options)
 
 
-def _run_with_progress(inputs: DrillInputs, live: LiveRun | None) -> DrillResult:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+def _run_live(inputs: DrillInputs, live: LiveRun | None, on_progress: Progress) -> DrillResult:
     assert live is not None
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
-        task = progress.add_task(f"live drill {inputs.loaded.scenario.name}", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        result = run_drill(inputs, replace(live, on_progress=advance))
+    result = run_drill(inputs, replace(live, on_progress=on_progress))
     if result.abort is not None:
-        console.print(f"drill {result.scenario} {result.abort}", markup=False, highlight=False)
+        print(f"drill {result.scenario} {result.abort}", file=sys.stderr)
     return result
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from orcli.drill.records import DrillResult
-from orcli.drill.runner import DrillInputs, TransportWrapper, UpstreamTap, run_mock
+from orcli.drill.runner import DrillInputs, Progress, TransportWrapper, UpstreamTap, run_mock
 from orcli.errors import InvalidValue
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ def run_drill(
     *,
     wrap_transport: TransportWrapper | None = None,
     keep_upstream: UpstreamTap | None = None,
+    on_progress: Progress | None = None,
 ) -> DrillResult:
     """Run on the scenario's target: the mock on virtual time, or the live API (which needs
     ``live``: the key and the caps, see :mod:`orcli.drill.live`).
@@ -29,6 +30,7 @@ def run_drill(
     ``wrap_transport`` puts a network edge of the caller's between the client and the mock
     (a proxy, a recorder, or a test's misbehaving network). ``keep_upstream`` makes the mock
     keep its request and attempt history and is handed the simulator after the run (traces).
+    ``on_progress`` hears ``(requests done, requests planned)`` as the mock drill goes.
     """
     if inputs.loaded.scenario.target == "live":
         if live is None:
@@ -36,4 +38,4 @@ def run_drill(
         from orcli.drill.live import run_live  # the live target's httpx transports load only when used
 
         return run_live(inputs, live)
-    return run_mock(inputs, wrap_transport, keep_upstream)
+    return run_mock(inputs, wrap_transport, keep_upstream, on_progress)

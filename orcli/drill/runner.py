@@ -150,20 +150,28 @@ TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport
 
 
 UpstreamTap = Callable[[Simulator], None]
+Progress = Callable[[int, int], None]
+"""Told ``(requests done, requests planned)`` as a drill goes, e.g. to draw a progress bar."""
 
 
 def run_mock(
-    inputs: DrillInputs, wrap_transport: TransportWrapper | None = None, keep_upstream: UpstreamTap | None = None
+    inputs: DrillInputs,
+    wrap_transport: TransportWrapper | None = None,
+    keep_upstream: UpstreamTap | None = None,
+    on_progress: Progress | None = None,
 ) -> DrillResult:
     """Run on the mock, on virtual time. ``wrap_transport`` puts a network edge of the
     caller's between the client and the mock (a proxy, a recorder, or a test's misbehaving
     network). ``keep_upstream`` makes the mock keep its request and attempt history and is
-    handed the simulator after the run (traces)."""
-    return run_virtual(_run_mock, inputs, wrap_transport, keep_upstream)
+    handed the simulator after the run (traces). ``on_progress`` hears of each request done."""
+    return run_virtual(_run_mock, inputs, wrap_transport, keep_upstream, on_progress)
 
 
 async def _run_mock(
-    inputs: DrillInputs, wrap_transport: TransportWrapper | None, keep_upstream: UpstreamTap | None = None
+    inputs: DrillInputs,
+    wrap_transport: TransportWrapper | None,
+    keep_upstream: UpstreamTap | None = None,
+    on_progress: Progress | None = None,
 ) -> DrillResult:
     scenario = inputs.loaded.scenario
     rng = random.Random(inputs.seed)
@@ -191,6 +199,7 @@ async def _run_mock(
     records: list[RequestRecord | None] = [None] * len(plan)
     limiter = anyio.CapacityLimiter(scenario.traffic.concurrency)
     compactor = Compactor()
+    done = [0]  # requests completed, for on_progress
 
     async def send(request: PlannedRequest) -> None:
         async with limiter:
@@ -201,6 +210,9 @@ async def _run_mock(
             )
             # Judged at once and kept compact: the answer's text is no longer needed.
             records[request.index] = _record(request, result, inputs, compactor, slot_wait_s=slot_wait_s)
+            if on_progress is not None:
+                done[0] += 1
+                on_progress(done[0], len(plan))
 
     async with anyio.create_task_group() as group:
         for request in plan:
