@@ -7,34 +7,57 @@ commands that need them, so ``orcli --help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from orcli.cli.boundary import Boundary, ExitCode
 from orcli.openrouter import BASE_URL
 
+# Plain help (click's own layout): typer's rich help costs about 80 ms of imports on every
+# `--help`, and renders flags as `--quiet -q <bool>` as if they took a value.
+PLAIN: dict[str, Any] = {
+    "rich_markup_mode": None,
+    "no_args_is_help": True,
+    "context_settings": {"help_option_names": ["-h", "--help"], "max_content_width": 100},
+}
+
 app = typer.Typer(
     name="orcli",
     cls=Boundary,  # every command runs inside the one error boundary
     help="Workflow routing policy as code for OpenRouter apps, tested by chaos drills.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,  # a local may hold an API key
-    add_completion=False,
+    pretty_exceptions_enable=False,  # the boundary prints one line; a local may hold an API key
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
+    **PLAIN,
 )
-catalog_app = typer.Typer(help="Inspect the model/provider catalog.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Inspect the model/provider catalog.", **PLAIN)
 app.add_typer(catalog_app, name="catalog")
-route_app = typer.Typer(
-    help="On-call route control: disable or force routes without editing policies.", no_args_is_help=True
-)
+route_app = typer.Typer(help="On-call route control: disable or force routes without editing policies.", **PLAIN)
 app.add_typer(route_app, name="route")
 preview_app = typer.Typer(
-    help="Show what an override would do to each workflow, before and after, without storing it.",
-    no_args_is_help=True,
+    help="Show what an override would do to each workflow, before and after, without storing it.", **PLAIN
 )
 route_app.add_typer(preview_app, name="preview")
-mock_app = typer.Typer(help="The OpenRouter simulator (mock upstream).", no_args_is_help=True)
+mock_app = typer.Typer(help="The OpenRouter simulator (mock upstream).", **PLAIN)
 app.add_typer(mock_app, name="mock")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from orcli import __version__
+
+        print(f"orcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Workflow routing policy as code for OpenRouter apps, tested by chaos drills."""
+
 
 CatalogOpt = Annotated[
     Path | None,
@@ -58,22 +81,28 @@ WorkflowOpt = Annotated[
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Policy files or folders of them.")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Policy and scenario files or folders (default: policies/ and scenarios/ of the project root).",
+        ),
+    ] = None,
     catalog: CatalogOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too (exit 1).")] = False,
     output_format: Annotated[str, typer.Option("--format", help="text, json or github (annotations).")] = "text",
     overrides: OverridesOpt = None,
 ) -> int:
-    """Check policies against the schema and the catalog, with the route overrides in force.
-    Exit 0 clean, 1 lint errors, 2 unreadable input."""
+    """Check policies and scenarios against their schemas, the catalog and each other, with the
+    route overrides in force; nothing is run. Exit 0 clean, 1 lint errors, 2 bad input."""
     from orcli.cli import validate_cmd
 
-    return validate_cmd.run(paths, catalog, strict, output_format, overrides)
+    return validate_cmd.run(paths or validate_cmd.default_paths(), catalog, strict, output_format, overrides)
 
 
 @app.command()
 def compile(
-    policy: Annotated[Path, typer.Argument(help="Policy file.")],
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="Policy file.")],
     workflow: WorkflowOpt = None,
     mode: Annotated[
         str, typer.Option(help="Model fallback via 'openrouter' (models field) or 'client' (app-side chain).")
@@ -89,7 +118,7 @@ def compile(
 
 @app.command()
 def explain(
-    policy: Annotated[Path, typer.Argument(help="Policy file.")],
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="Policy file.")],
     workflow: WorkflowOpt = None,
     catalog: CatalogOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -104,7 +133,7 @@ def explain(
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which schema: policy or scenario.")] = "policy",
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="Which schema: policy or scenario.")] = "policy",
 ) -> int:
     """Print the JSON Schema of a file kind, for editors."""
     from orcli.cli import policy_cmds
@@ -115,7 +144,7 @@ def schema(
 
 @catalog_app.command("show")
 def catalog_show(
-    model: Annotated[str | None, typer.Argument(help="A model id to list its endpoints.")] = None,
+    model: Annotated[str | None, typer.Argument(metavar="MODEL", help="A model id to list its endpoints.")] = None,
     catalog: CatalogOpt = None,
 ) -> int:
     """List the catalog's models, or one model's endpoints."""
@@ -305,7 +334,7 @@ BaseUrlOpt = Annotated[
 
 @app.command()
 def drill(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="SCENARIO", help="Scenario files or folders.")],
     seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
     catalog: CatalogOpt = None,
     overrides: OverridesOpt = None,
@@ -393,7 +422,10 @@ def drill(
 def diff(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="OLD NEW (policy files or folders), or with --base one PATH (default policies/)."),
+        typer.Argument(
+            metavar="PATH",
+            help="OLD NEW (policy files or folders), or with --base one PATH (default policies/).",
+        ),
     ] = None,
     base: Annotated[
         str | None, typer.Option("--base", help="Compare the working tree's PATH with the same path at this git ref.")
@@ -426,7 +458,7 @@ def diff(
 
 @app.command()
 def init(
-    folder: Annotated[Path, typer.Argument(help="Project folder (default: here).")] = Path("."),
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Project folder (default: here).")] = Path("."),
 ) -> int:
     """Scaffold policies/ and scenarios/: one policy and two drills that pass as written. Never overwrites."""
     from orcli.scaffold import init_project

@@ -6,6 +6,8 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any, cast
 
 from rich.console import Console
@@ -50,12 +52,14 @@ class TrimmedLines(io.TextIOBase):
         lines = (self._pending + text).split("\n")
         self._pending = lines.pop()
         if lines:
-            self._target.write("".join(line.rstrip() + "\n" for line in lines))
+            with reader_gone_is_fine(self._target):
+                self._target.write("".join(line.rstrip() + "\n" for line in lines))
         return len(text)
 
     def flush(self) -> None:
         # An unfinished line stays pending: its trailing spaces may be padding still to be ended.
-        self._target.flush()
+        with reader_gone_is_fine(self._target):
+            self._target.flush()
 
     def close(self) -> None:
         if self._pending:
@@ -66,4 +70,31 @@ class TrimmedLines(io.TextIOBase):
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    with reader_gone_is_fine(sys.stdout):
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+        sys.stdout.flush()
+
+
+@contextmanager
+def reader_gone_is_fine(stream: IO[str]) -> Iterator[None]:
+    """``orcli drill ... | head -1``: once the reader of ``stream`` has gone, the rest of the
+    output is dropped instead of ending the command, so report files are still written and
+    the exit code still says how the drill went."""
+    try:
+        yield
+    except BrokenPipeError:
+        discard(stream)
+
+
+def discard(stream: IO[str]) -> None:
+    """Point ``stream``'s file descriptor at the null device: later writes, and the flush at
+    exit, go nowhere instead of failing again."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return  # not a real file (a test's buffer): nothing to flush at exit
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)

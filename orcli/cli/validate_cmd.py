@@ -77,6 +77,19 @@ def render_github(report: ValidationReport, out: TextIO, err: TextIO) -> None:
     print(summary_line(report), file=out)
 
 
+def default_paths() -> list[Path]:
+    """What a bare ``orcli validate`` checks: ``policies/`` and ``scenarios/`` of the project
+    root (see :mod:`orcli.project`), whichever exist, shown relative to here when they can be."""
+    from orcli.project import project_root
+
+    root = project_root()
+    found = [root / name for name in ("policies", "scenarios") if (root / name).is_dir()]
+    if not found:
+        raise UsageError(f"no policies/ or scenarios/ folder in {root}; name the files to check")
+    here = Path.cwd()
+    return [p.relative_to(here) if p.is_relative_to(here) else p for p in found]
+
+
 RENDERERS: dict[str, Renderer] = {"text": render_text, "json": render_json, "github": render_github}
 
 
