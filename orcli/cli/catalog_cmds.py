@@ -23,14 +23,14 @@ MODEL_LIST_ROLES: dict[str, Role] = {
 ENDPOINT_ROLES: dict[str, Role] = {
     "provider": "shrink",
     "tag": "key",
-    "parameters": "wrap",
+    "parameters": "optional",
     **{
         c: "optional"
         for c in ("$/M in", "$/M out", "ctx", "max out", "quant", "tier", "zdr", "collects", "ttft p50", "tok/s p50")
     },
     "uptime": "optional",
 }
-ENDPOINT_DROP_FIRST = ("collects", "tier", "uptime", "tok/s p50", "max out", "quant", "ttft p50", "ctx")
+ENDPOINT_DROP_FIRST = ("parameters", "collects", "tier", "uptime", "tok/s p50", "max out", "ttft p50", "ctx", "quant")
 
 
 def show(model_id: str | None, catalog_path: Path | None) -> None:
