@@ -6,6 +6,7 @@ commands that need them, so ``orcli --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -501,4 +502,8 @@ def doctor(
 
 
 def main() -> None:
+    # orcli's own models use no pydantic plugin; looking for them reads the metadata of every
+    # installed distribution, a cost every command would pay at start-up. (The library,
+    # imported by an app, leaves the app's plugins alone: this is the command only.)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
