@@ -31,7 +31,9 @@ def stdout_console() -> Console:
         return Console(soft_wrap=False, highlight=False)
     # Tables pad every cell to the column's width; in a log or a file that is only trailing spaces.
     trimmed = cast(IO[str], TrimmedLines(stream))  # a TextIOBase is a text stream, as rich needs
-    return Console(file=trimmed, soft_wrap=False, highlight=False, width=width)
+    # Tables are laid out for the width; a line of text is not broken (a verdict or a finding
+    # stays one line to grep for).
+    return Console(file=trimmed, soft_wrap=True, highlight=False, width=width)
 
 
 class TrimmedLines(io.TextIOBase):

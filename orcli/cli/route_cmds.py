@@ -25,6 +25,7 @@ from orcli.overrides.store import current_actor
 from orcli.overrides.timefmt import expiry, human_duration, iso_utc
 from orcli.policy.load import load_policy, policy_files
 from orcli.project import project_root
+from orcli.reports.layout import Role, fit
 
 DEFAULT_POLICIES = Path("policies")
 
@@ -257,7 +258,21 @@ def list_cmd(overrides: str | None, as_json: bool) -> None:
             escape(o.reason),
             escape(o.created_by),
         )
-    stdout_console().print(table)
+    console = stdout_console()
+    console.print(fit(table, console.width, LIST_ROLES, LIST_DROP_FIRST))
+
+
+# An override is found by its id and judged by what it does and whether it is still on.
+LIST_ROLES: dict[str, Role] = {
+    "id": "key",
+    "action": "key",
+    "target": "wrap",
+    "workflow": "optional",
+    "status": "wrap",
+    "reason": "wrap",
+    "by": "optional",
+}
+LIST_DROP_FIRST = ("by", "workflow")
 
 
 def _override_json(override: Override, now: datetime) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from rich.cells import cell_len
+from rich.markup import render as render_markup
 from rich.table import Table
 from rich.text import Text
 
@@ -100,5 +101,6 @@ def _natural_width(table: Table, index: int) -> int:
 
 
 def _cell_width(cell: object) -> int:
-    text = cell.plain if isinstance(cell, Text) else str(cell)
+    # A str cell is console markup ("[red]expired[/red]"): its width is that of the text shown.
+    text = cell.plain if isinstance(cell, Text) else render_markup(str(cell)).plain
     return max((cell_len(line) for line in text.splitlines()), default=0)

@@ -62,7 +62,7 @@ def render_drill(result: DrillResult, console: Console, *, max_rows: int = 50) -
 
 # Which scenario and its verdict always; the failures before the other counts.
 SUMMARY_ROLES: dict[str, Role] = {
-    "scenario": "wrap",
+    "scenario": "key",
     "verdict": "key",
     "expectations": "optional",
     **{label: "optional" for label in OUTCOME_LABELS.values()},
@@ -177,7 +177,7 @@ REQUEST_ROLES: dict[str, Role] = {
     "cost": "optional",
 }
 # A drill of one workflow names it in its header: its column is the first to go.
-REQUEST_DROP_FIRST = ("cost", "t (s)", "latency", "workflow")
+REQUEST_DROP_FIRST = ("cost", "latency", "t (s)", "workflow")
 
 
 def _request_table(records: Sequence[RequestRecord], title: str, width: int) -> Table:

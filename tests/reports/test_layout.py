@@ -24,6 +24,8 @@ GOLDEN = ROOT / "tests" / "golden" / "layout"
 OUTAGE = "scenarios/provider-outage-coding-agent.yaml"
 STORM = "scenarios/rate-limit-storm-general-chat.yaml"
 
+TEXT_LINES = ("Drill ", "PASS", "FAIL", "  PASS  ", "  FAIL  ", "        ")
+
 COMMANDS: dict[str, list[str]] = {
     "drill": ["drill", OUTAGE, "--max-rows", "4"],
     "drill-summary": ["drill", OUTAGE, STORM, "--quiet"],
@@ -63,8 +65,11 @@ def test_no_line_is_wider_than_columns_nor_ends_in_spaces(
 ) -> None:
     out = run(COMMANDS[name], columns, monkeypatch)
     for line in out.splitlines():
-        assert len(line) <= columns, line
         assert line == line.rstrip(), repr(line)
+        if len(line) > columns:
+            # Only a line of text may run on (a CI log keeps a verdict on one line to grep);
+            # every table is laid out for the width.
+            assert line.startswith(TEXT_LINES) and not set(line) & set("│┃─━"), line
 
 
 @pytest.mark.parametrize("columns", [80, 120])

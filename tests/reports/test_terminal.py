@@ -13,7 +13,8 @@ from orcli.reports.terminal import render_drill, render_summary, timeline_window
 from .factory import Drills
 
 # A request row starts with its index and arrival time: "  17    8.50   support ..."
-REQUEST_ROW = re.compile(r"^\s*(\d+)\s+(\d+\.\d\d)\s+\S+\s+(served|degraded|failed safe|failed)\s")
+# The workflow column is there only when the drill has several workflows.
+REQUEST_ROW = re.compile(r"^\s*(\d+)\s+(\d+\.\d\d)\s+(?:\S+\s+)?(served|degraded|failed safe|failed)\s")
 
 
 def render(result: DrillResult, max_rows: int = 50) -> str:
