@@ -51,7 +51,7 @@ def validate_inputs(
 
 
 def _check_scenario(
-    document: Document, catalog: Catalog, overrides_path: Path | None, report: ValidationReport
+    document: Document, catalog: Catalog, overrides_path: str | Path | None, report: ValidationReport
 ) -> None:
     from orcli.drill.runner import prepare
     from orcli.drill.scenario import scenario_from_document
