@@ -137,7 +137,8 @@ def test_replace_must_name_a_stored_override(env: Env) -> None:
     assert result.stderr == f"--replace: {env.overrides}: no override 'ovr-0' (ids in the store: none)\n"
 
 
-def test_explain_names_the_override_behind_each_exclusion_and_404(env: Env) -> None:
+def test_explain_names_the_override_behind_each_exclusion_and_404(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough that the reason is not wrapped
     override_id = added_id(env.route("disable", "--provider", "azure", "--reason", "azure down", "--force").stdout)
     args = ["explain", str(env.policy_file), "-w", "pinned", "--overrides", str(env.overrides)]
     data = json.loads(env.run(*args, "--json").stdout)
