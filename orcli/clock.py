@@ -1,15 +1,18 @@
 """Time, injected. Nothing in orcli reads the wall clock directly.
 
-Synchronous code takes a :class:`Clock`. Asynchronous code uses anyio's
-``current_time()`` and ``sleep()``: under trio's ``MockClock(autojump_threshold=0)``
-those are virtual, so a simulated hour of latency, timeouts, Retry-After waits and
-outage windows costs no wall time; under a normal event loop they are real.
+Synchronous code takes a :class:`Clock`. Asynchronous code takes an :class:`AsyncClock`,
+by default :class:`LoopClock`: anyio's ``current_time()`` and ``sleep()``, which under
+trio's ``MockClock(autojump_threshold=0)`` (or :mod:`orcli.vtime`) are virtual, so a
+simulated hour of latency, timeouts, Retry-After waits and outage windows costs no wall
+time; under a normal event loop they are real.
 """
 
 from __future__ import annotations
 
 import time
 from typing import Protocol
+
+import anyio
 
 
 class Clock(Protocol):
@@ -18,6 +21,30 @@ class Clock(Protocol):
         ...
 
     def sleep(self, seconds: float) -> None: ...
+
+
+class AsyncClock(Protocol):
+    def now(self) -> float:
+        """Seconds on a monotonic scale (the origin is arbitrary)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class LoopClock:
+    """The event loop's time, through anyio."""
+
+    def now(self) -> float:
+        return anyio.current_time()
+
+    async def sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
+    def __repr__(self) -> str:
+        return "LoopClock()"
+
+
+LOOP_CLOCK = LoopClock()
 
 
 class SystemClock:

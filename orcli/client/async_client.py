@@ -1,88 +1,45 @@
 """The asynchronous resilient client: the same decisions as :class:`~orcli.client.Client`,
 with anyio doing the waiting.
 
-Time is ``anyio.current_time()`` and waits are ``anyio.sleep``; every limit is a cancel
-scope with an absolute deadline, so a stalled stream is cut when its limit passes rather
+Time and waits come from the injected :class:`~orcli.clock.AsyncClock`, by default the
+event loop's (``anyio.current_time()``, ``anyio.sleep``); every limit is a cancel scope
+with an absolute deadline, so a stalled stream is cut when its limit passes rather
 than when the next chunk happens to arrive. Under trio's ``MockClock(autojump_threshold=0)``
 all of it runs in virtual time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import anyio
 import httpx
 
-from orcli.catalog.model import Catalog
-from orcli.client import http, observe, otel, wire
+from orcli.client import http, observe, wire
 from orcli.client.classify import classify_exception
-from orcli.client.core import AttemptPlan, Engine, FallbackChoice
+from orcli.client.core import AttemptPlan
 from orcli.client.ledger import ChatResult
-from orcli.client.observe import AUTO, ObserverChoice
-from orcli.client.settings import build_settings
+from orcli.client.shell import ClientShell
 from orcli.client.stream import SseAssembler, SseLineSplitter, StreamWatch, take_lines
-from orcli.openrouter import BASE_URL
-from orcli.policy.model import Workflow
+from orcli.clock import LOOP_CLOCK, AsyncClock
 
 
-class AsyncClient:
-    """Async twin of :class:`~orcli.client.Client` (same arguments, ``chat`` is awaited)."""
+class AsyncClient(ClientShell[httpx.AsyncBaseTransport, AsyncClock]):
+    """Async twin of :class:`~orcli.client.Client`: the same arguments, ``chat`` is awaited.
+    ``clock`` defaults to the event loop's (:class:`~orcli.clock.LoopClock`)."""
 
-    def __init__(
-        self,
-        policy_workflow: Workflow,
-        *,
-        api_key: str | None = None,
-        base_url: str = BASE_URL,
-        transport: httpx.AsyncBaseTransport | None = None,
-        seed: int = 0,
-        fallback_mode: FallbackChoice | None = None,
-        workflow_name: str = "default",
-        catalog: Catalog | None = None,
-        app_url: str | None = None,
-        app_title: str | None = wire.DEFAULT_APP_TITLE,
-        wall_now: Callable[[], float] | None = None,
-        telemetry: ObserverChoice = AUTO,
-    ) -> None:
-        settings = build_settings(
-            policy_workflow,
-            api_key=api_key,
-            base_url=base_url,
-            transport=transport,
-            fallback_mode=fallback_mode,
-            workflow_name=workflow_name,
-            catalog=catalog,
-            app_url=app_url,
-            app_title=app_title,
-            wall_now=wall_now,
-        )
-        self._engine = Engine(settings, seed)
-        self._observer = otel.resolve(telemetry)
-        self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
-        self._requests = http.RequestBuilder(self._url)
-        self._transport = http.async_transport(transport, self._url)
+    def _system_clock(self) -> AsyncClock:
+        return LOOP_CLOCK
 
-    @classmethod
-    def from_policy(cls, path: str | Path, workflow: str, **kwargs: Any) -> AsyncClient:
-        from orcli.policy.load import load_policy
+    def _open_transport(self, injected: httpx.AsyncBaseTransport | None, url: httpx.URL) -> httpx.AsyncBaseTransport:
+        return http.async_transport(injected, url)
 
-        loaded = load_policy(path)
-        return cls(loaded.workflow(workflow), workflow_name=workflow, **kwargs)
-
-    @property
-    def fallback_mode(self) -> str:
-        return self._engine.settings.mode
-
-    @property
-    def spent_usd(self) -> Any:
-        return self._engine.spend.spent_usd
-
-    def __repr__(self) -> str:
-        settings = self._engine.settings
-        return f"AsyncClient(workflow={settings.workflow_name!r}, url={settings.chat_url!r}, mode={settings.mode!r})"
+    def _loop_time(self, at: float) -> float:
+        """A time on the client's clock as the event loop's time: cancel scopes run on the loop."""
+        if self._clock is LOOP_CLOCK:
+            return at
+        return at - self._clock.now() + anyio.current_time()
 
     async def aclose(self) -> None:
         await self._transport.aclose()
@@ -106,7 +63,8 @@ class AsyncClient:
         extra_body: Mapping[str, Any] | None = None,
     ) -> ChatResult:
         """See :meth:`orcli.client.Client.chat`."""
-        watch, trace_fields = observe.begin(self._observer, self._engine.settings, stream, anyio.current_time())
+        clock = self._clock
+        watch, trace_fields = observe.begin(self._observer, self._engine.settings, stream, clock.now())
         try:
             result = await self._chat(
                 messages,
@@ -120,10 +78,10 @@ class AsyncClient:
             )
         except BaseException as exc:
             if watch is not None:
-                watch.abandon(exc, anyio.current_time())
+                watch.abandon(exc, clock.now())
             raise
         if watch is not None:
-            watch.finish(result, anyio.current_time())
+            watch.finish(result, clock.now())
         return result
 
     async def _chat(
@@ -138,8 +96,9 @@ class AsyncClient:
         idempotency_key: str | None,
         extra_body: Mapping[str, Any] | None,
     ) -> ChatResult:
+        clock = self._clock
         run = self._engine.start(
-            anyio.current_time(),
+            clock.now(),
             messages,
             tools=tools,
             tool_choice=tool_choice,
@@ -150,16 +109,17 @@ class AsyncClient:
             extra_body=extra_body,
         )
         while not run.finished:
-            wait = run.wait_before_next(anyio.current_time())
+            wait = run.wait_before_next(clock.now())
             if wait > 0:
-                await anyio.sleep(wait)
-            plan = run.next_attempt(anyio.current_time())
+                await clock.sleep(wait)
+            plan = run.next_attempt(clock.now())
             if plan is None:
                 continue
             run.record(plan, await self._send(plan))
         return run.result()
 
     async def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
+        now = self._clock.now
         request = self._requests.build(plan.body, plan.headers, plan.timeout())
         response: httpx.Response | None = None
         headers_at: float | None = None
@@ -167,15 +127,15 @@ class AsyncClient:
         try:
             # One cancel scope for the whole attempt, its deadline moved from phase to phase:
             # the response headers, then the complete body or the stream's next event.
-            with anyio.CancelScope(deadline=plan.headers_due_at()) as scope:
+            with anyio.CancelScope(deadline=self._loop_time(plan.headers_due_at())) as scope:
                 response = await self._transport.handle_async_request(request)
                 response.request = request
-                headers_at = anyio.current_time()
+                headers_at = now()
                 status = response.status_code
                 if plan.stream and status < 300 and wire.is_event_stream(response.headers.get("content-type")):
                     reading = (SseAssembler(), plan.watch())
                     return await self._read_stream(response, scope, *reading)
-                scope.deadline = plan.limit_at
+                scope.deadline = self._loop_time(plan.limit_at)
                 raw = await response.aread()
                 wall_now = self._engine.settings.wall_now
                 return wire.interpret(
@@ -183,20 +143,20 @@ class AsyncClient:
                     response.headers,
                     raw,
                     wall_now=wall_now,
-                    ended_at=anyio.current_time(),
+                    ended_at=now(),
                     first_token_at=headers_at,
                 )
         except httpx.HTTPError as exc:
-            now = anyio.current_time()
+            failed_at = now()
             if reading is not None and response is not None:
                 failure = wire.stream_exception_failure(exc, *reading)
-                return wire.stream_outcome(response.status_code, *reading, now, failure)
+                return wire.stream_outcome(response.status_code, *reading, failed_at, failure)
             status_seen = response.status_code if response is not None else None
             return wire.AttemptOutcome(
                 status=status_seen,
                 body=None,
                 failure=classify_exception(exc, streaming_started=False),
-                ended_at=now,
+                ended_at=failed_at,
                 first_token_at=None,
             )
         finally:
@@ -204,34 +164,35 @@ class AsyncClient:
                 with anyio.CancelScope(shield=True):
                     await response.aclose()
         # Only a cancelled scope gets here: the phase that ran out names the failure.
-        now = anyio.current_time()
+        cut_at = now()
         if response is None:
             return wire.AttemptOutcome(
-                status=None, body=None, failure=plan.headers_late(), ended_at=now, first_token_at=None
+                status=None, body=None, failure=plan.headers_late(), ended_at=cut_at, first_token_at=None
             )
         if reading is not None:
-            return wire.stream_outcome(response.status_code, *reading, now, reading[1].timed_out())
+            return wire.stream_outcome(response.status_code, *reading, cut_at, reading[1].timed_out())
         failure = wire.late_failure(plan.limit_at - plan.started_at, "complete response")
         return wire.AttemptOutcome(
-            status=response.status_code, body=None, failure=failure, ended_at=now, first_token_at=headers_at
+            status=response.status_code, body=None, failure=failure, ended_at=cut_at, first_token_at=headers_at
         )
 
     async def _read_stream(
         self, response: httpx.Response, scope: anyio.CancelScope, assembler: SseAssembler, watch: StreamWatch
     ) -> wire.AttemptOutcome:
+        now = self._clock.now
         splitter = SseLineSplitter()
-        scope.deadline = watch.next_limit_at()
+        scope.deadline = self._loop_time(watch.next_limit_at())
         pieces = response.aiter_bytes()
         try:
             async for data in pieces:
-                if take_lines(splitter.feed(data), anyio.current_time(), assembler, watch):
+                if take_lines(splitter.feed(data), now(), assembler, watch):
                     break
-                limit = watch.next_limit_at()
+                limit = self._loop_time(watch.next_limit_at())
                 if limit != scope.deadline:
                     scope.deadline = limit
             else:
-                take_lines(splitter.flush(), anyio.current_time(), assembler, watch)
+                take_lines(splitter.flush(), now(), assembler, watch)
         finally:
             with anyio.CancelScope(shield=True):
                 await pieces.aclose()  # type: ignore[attr-defined]
-        return wire.stream_outcome(response.status_code, assembler, watch, anyio.current_time())
+        return wire.stream_outcome(response.status_code, assembler, watch, now())

@@ -8,88 +8,29 @@ stream line, so a late answer counts as late even though nothing really waited.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
-from orcli.catalog.model import Catalog
-from orcli.client import http, observe, otel, wire
+from orcli.client import http, observe, wire
 from orcli.client.classify import classify_exception
-from orcli.client.core import AttemptPlan, Engine, FallbackChoice
+from orcli.client.core import AttemptPlan
 from orcli.client.ledger import ChatResult
-from orcli.client.observe import AUTO, ObserverChoice
-from orcli.client.settings import build_settings
+from orcli.client.shell import ClientShell
 from orcli.client.stream import SseAssembler, SseLineSplitter, take_lines
 from orcli.clock import Clock, SystemClock
-from orcli.openrouter import BASE_URL
-from orcli.policy.model import Workflow
 
 
-class Client:
-    """Applies one workflow's policy to chat-completion calls.
+class Client(ClientShell[httpx.BaseTransport, Clock]):
+    """Applies one workflow's policy to chat-completion calls; the arguments are
+    :class:`~orcli.client.shell.ClientShell`'s (``clock`` defaults to the system clock)."""
 
-    ``fallback_mode`` defaults to the policy's ``app_fallback.mode``; ``auto`` sends
-    OpenRouter's ``models`` to openrouter.ai (or a transport whose ``openrouter_compatible``
-    attribute is true) and walks the chain itself against any other base URL.
-    """
+    def _system_clock(self) -> Clock:
+        return SystemClock()
 
-    def __init__(
-        self,
-        policy_workflow: Workflow,
-        *,
-        api_key: str | None = None,
-        base_url: str = BASE_URL,
-        transport: httpx.BaseTransport | None = None,
-        clock: Clock | None = None,
-        seed: int = 0,
-        fallback_mode: FallbackChoice | None = None,
-        workflow_name: str = "default",
-        catalog: Catalog | None = None,
-        app_url: str | None = None,
-        app_title: str | None = wire.DEFAULT_APP_TITLE,
-        wall_now: Callable[[], float] | None = None,
-        telemetry: ObserverChoice = AUTO,
-    ) -> None:
-        settings = build_settings(
-            policy_workflow,
-            api_key=api_key,
-            base_url=base_url,
-            transport=transport,
-            fallback_mode=fallback_mode,
-            workflow_name=workflow_name,
-            catalog=catalog,
-            app_url=app_url,
-            app_title=app_title,
-            wall_now=wall_now,
-        )
-        self._engine = Engine(settings, seed)
-        self._observer = otel.resolve(telemetry)
-        self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
-        self._requests = http.RequestBuilder(self._url)
-        self._clock: Clock = clock or SystemClock()
-        # The key is added per request and never stored on the transport.
-        self._transport = http.sync_transport(transport, self._url)
-
-    @classmethod
-    def from_policy(cls, path: str | Path, workflow: str, **kwargs: Any) -> Client:
-        from orcli.policy.load import load_policy
-
-        loaded = load_policy(path)
-        return cls(loaded.workflow(workflow), workflow_name=workflow, **kwargs)
-
-    @property
-    def fallback_mode(self) -> str:
-        return self._engine.settings.mode
-
-    @property
-    def spent_usd(self) -> Any:
-        return self._engine.spend.spent_usd
-
-    def __repr__(self) -> str:
-        settings = self._engine.settings
-        return f"Client(workflow={settings.workflow_name!r}, url={settings.chat_url!r}, mode={settings.mode!r})"
+    def _open_transport(self, injected: httpx.BaseTransport | None, url: httpx.URL) -> httpx.BaseTransport:
+        return http.sync_transport(injected, url)
 
     def close(self) -> None:
         self._transport.close()

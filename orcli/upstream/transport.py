@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Protocol
+from typing import Any
 
-import anyio
 import httpx
 
-from orcli.clock import Clock, VirtualClock
+from orcli.clock import LOOP_CLOCK, AsyncClock, Clock, VirtualClock
 from orcli.upstream.records import Reply
 from orcli.upstream.simulator import METADATA_HEADERS, Simulator, WireRequest, has_bearer, wants_metadata
 
@@ -140,32 +139,13 @@ class _ClockedStream(httpx.SyncByteStream):
             raise _reset_error(self._request, streaming=True)
 
 
-class AsyncClock(Protocol):
-    """Time for the async transport when it is not anyio's: ``now`` and an awaitable ``sleep``."""
-
-    def now(self) -> float: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class _AnyioClock:
-    def now(self) -> float:
-        return anyio.current_time()
-
-    async def sleep(self, seconds: float) -> None:
-        await anyio.sleep(seconds)
-
-
-_ANYIO_CLOCK = _AnyioClock()
-
-
 class AsyncSimulatorTransport(httpx.AsyncBaseTransport):
     openrouter_compatible = True  # speaks OpenRouter's routing fields: clients send ``models``
 
     def __init__(self, sim: Simulator, *, origin_s: float | None = None, clock: AsyncClock | None = None) -> None:
         self.sim = sim
         self._origin_s = origin_s
-        self.clock: AsyncClock = clock if clock is not None else _ANYIO_CLOCK
+        self.clock: AsyncClock = clock if clock is not None else LOOP_CLOCK
 
     def _now_s(self) -> float:
         now = self.clock.now()
