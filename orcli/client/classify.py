@@ -5,7 +5,8 @@ HTTP error status with OpenRouter's envelope ``{"error": {"code", "message",
 "metadata": {"error_type", "provider_name", ...}}}``, or a 200 that still carries an
 error (top-level ``error``, ``choices[0].error``, ``finish_reason: "error"``, no choices).
 The typed ``metadata.error_type`` wins over the status; the message is read only for
-the few cases OpenRouter does not type (its 404 routing messages, OpenAI's quota 429).
+the few cases OpenRouter does not type (its 404 routing messages, a spent budget's 403,
+OpenAI's quota 429).
 """
 
 from __future__ import annotations
@@ -126,8 +127,12 @@ def classify_error_object(error: Mapping[str, Any], status: int | None) -> tuple
     lowered = message.lower()
 
     cls: ErrorClass | None = None
+    if numeric == 403 and "budget" in lowered:
+        # A key, guardrail or workspace budget: a 403 like permissions and moderation, told
+        # apart only by its message ("Workspace monthly budget of $500.00 exceeded").
+        cls = ErrorClass.SPEND_LIMIT
     availability = _mapping(error.get("availability"))
-    if isinstance(availability.get("code"), str):
+    if cls is None and isinstance(availability.get("code"), str):
         cls = _BY_AVAILABILITY.get(availability["code"])
     if cls is None and ("reasons" in metadata or "flagged_input" in metadata):
         cls = ErrorClass.MODERATION

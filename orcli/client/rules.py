@@ -10,6 +10,8 @@ Invariants, each checked in ``tests/client/test_core.py``:
 * A class that needs an operator (``alerts``: a key or account problem) is never retried:
   the same key and account would fail the same way, so a policy "retry" becomes stop.
 * A moderation block never reaches the same model again: "retry" becomes fallback.
+* A spent budget (``spend_limit``) only stops: "retry" becomes stop here, and the policy
+  refuses any other action for it (``Retry.on``), since every route meets the same budget.
 * Only ``health`` classes move circuit breakers; request and account problems say
   nothing about the route that returned them.
 * A class that waiting cannot cure (the request or the account must change) is never
@@ -49,6 +51,7 @@ RULES: Mapping[ErrorClass, ClassRule] = MappingProxyType({
     ErrorClass.BAD_REQUEST:         ClassRule(_,     _,     _,     _,     R),
     ErrorClass.AUTH:                ClassRule(_,     X,     _,     _,     S),
     ErrorClass.BILLING:             ClassRule(_,     X,     _,     _,     S),
+    ErrorClass.SPEND_LIMIT:         ClassRule(_,     X,     _,     _,     S),
     ErrorClass.RATE_LIMIT:          ClassRule(X,     _,     X,     X,     R),
     ErrorClass.TIMEOUT:             ClassRule(X,     _,     X,     X,     R),
     ErrorClass.PROVIDER_FAILURE:    ClassRule(X,     _,     X,     X,     R),

@@ -41,6 +41,7 @@ _STATUS_BY_CLASS = {
     ErrorClass.BAD_REQUEST: 400,
     ErrorClass.AUTH: 401,
     ErrorClass.BILLING: 402,
+    ErrorClass.SPEND_LIMIT: 403,
     ErrorClass.MODERATION: 403,
     ErrorClass.ROUTING_CONSTRAINT: 404,
     ErrorClass.CONTEXT_LENGTH: 400,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from orcli.frozen import Frozen
 from orcli.ids import ModelIdField, ProviderSlugField
@@ -107,6 +107,9 @@ class ErrorClass(StrEnum):
     BAD_REQUEST = "bad_request"
     AUTH = "auth"
     BILLING = "billing"
+    # A spending cap set on the account's side (key, guardrail or workspace budget, 403) is
+    # reached: unlike ``billing`` (402, too few credits) adding credits does not cure it.
+    SPEND_LIMIT = "spend_limit"
     RATE_LIMIT = "rate_limit"
     TIMEOUT = "timeout"
     PROVIDER_FAILURE = "provider_failure"
@@ -129,6 +132,7 @@ DEFAULT_ACTIONS: dict[ErrorClass, Action] = {
     ErrorClass.BAD_REQUEST: Action.STOP,  # fix the request, don't repeat it
     ErrorClass.AUTH: Action.STOP,  # alert operations, stop automatic retries
     ErrorClass.BILLING: Action.STOP,  # billing alert, fail gracefully
+    ErrorClass.SPEND_LIMIT: Action.STOP,  # alert; every model and route meets the same budget
     ErrorClass.RATE_LIMIT: Action.RETRY,  # respect retry timing, back off, consider fallback
     ErrorClass.TIMEOUT: Action.RETRY,  # retry if safe
     ErrorClass.PROVIDER_FAILURE: Action.FALLBACK,  # provider or model fallback
@@ -141,7 +145,10 @@ DEFAULT_ACTIONS: dict[ErrorClass, Action] = {
 }
 
 # Classes whose alert must reach operations whatever the action.
-ALERTING_CLASSES = frozenset({ErrorClass.AUTH, ErrorClass.BILLING})
+ALERTING_CLASSES = frozenset({ErrorClass.AUTH, ErrorClass.BILLING, ErrorClass.SPEND_LIMIT})
+# Classes the policy cannot give another action: a spent budget refuses every retry and
+# every fallback model alike, so anything but ``stop`` would only repeat the refusal.
+STOP_ONLY_CLASSES = frozenset({ErrorClass.SPEND_LIMIT})
 
 
 class Retry(Frozen):
@@ -151,6 +158,16 @@ class Retry(Frozen):
     honor_retry_after: bool = True
     max_retry_after_s: float = Field(default=30.0, ge=0)  # a longer Retry-After falls back instead
     on: dict[ErrorClass, Action] = Field(default_factory=dict)  # overrides of DEFAULT_ACTIONS
+
+    @field_validator("on")
+    @classmethod
+    def _stop_only(cls, on: dict[ErrorClass, Action]) -> dict[ErrorClass, Action]:
+        for error_class, action in on.items():
+            if error_class in STOP_ONLY_CLASSES and action is not Action.STOP:
+                raise ValueError(
+                    f"{error_class.value} can only stop: a spent budget refuses every retry and fallback alike"
+                )
+        return on
 
     def action(self, error: ErrorClass) -> Action:
         return self.on.get(error, DEFAULT_ACTIONS[error])

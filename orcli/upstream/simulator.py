@@ -233,14 +233,14 @@ class Simulator:
                 return self._chat(request, now_s)
         if request.method != "GET":
             return error_reply(ApiError(405, "Method Not Allowed"))
-        return self._read(route, request)
+        return self._read(route, request, now_s)
 
     def chat(self, body: bytes | dict[str, Any], now_s: float = 0.0) -> Reply:
         """Shortcut: ``handle`` an authorized ``POST /api/v1/chat/completions``."""
         raw = body if isinstance(body, bytes) else dumps(body)
         return self.handle(WireRequest("POST", API_PREFIX + "/chat/completions", body=raw), now_s)
 
-    def _read(self, route: str, request: WireRequest) -> Reply:
+    def _read(self, route: str, request: WireRequest, now_s: float) -> Reply:
         epoch = self.options.epoch_s
         if route == "/models":
             wanted = _query(request, "supported_parameters")
@@ -267,7 +267,7 @@ class Simulator:
             return Reply(200, (JSON,), dumps({"data": data}))
         if route == "/key":
             with self._lock:
-                return Reply(200, (JSON,), dumps(self._key_json()))
+                return Reply(200, (JSON,), dumps(self._key_json(now_s)))
         if route == "/credits":
             with self._lock:
                 used = float(self._usage_usd)
@@ -625,9 +625,12 @@ class Simulator:
         while len(self._generations) > self.options.history_limit:
             self._generations.popitem(last=False)
 
-    def _key_json(self) -> dict[str, Any]:
+    def _key_json(self, now_s: float) -> dict[str, Any]:
         usage = float(self._usage_usd)
         byok = float(self._byok_usage_usd)
+        # A fault in force for the next request may say the key's limit is reached (``budget``).
+        in_force = self._engine.in_force(Event(self._count + 1, now_s, (), None), _refuses)
+        limit = next((shown for f in in_force if (shown := f.key_limit(usage)) is not None), None)
         data: dict[str, Any] = {
             "label": "sk-or-v1-sim...",  # never derived from the caller's key
             "limit": None,
@@ -639,10 +642,16 @@ class Simulator:
             "is_provisioning_key": False,
             "expires_at": None,
         }
+        if limit is not None:
+            data.update(limit)
         for period in ("", "_daily", "_weekly", "_monthly"):
             data[f"usage{period}"] = usage
             data[f"byok_usage{period}"] = byok
         return {"data": data}
+
+
+def _refuses(fault: FaultSpec) -> bool:
+    return fault.acts.effect is Effect.REFUSE
 
 
 def _delays(acts: Behaviour) -> bool:

@@ -22,6 +22,7 @@ from orcli.cli.app import app
 from orcli.upstream.faults import (
     AuthFault,
     BillingFault,
+    BudgetFault,
     ConnectionResetFault,
     FaultSpec,
     ModerationFault,
@@ -96,6 +97,7 @@ def test_tools(client: openai.OpenAI) -> None:
     [
         (AuthFault(), openai.AuthenticationError, 401),
         (BillingFault(), openai.APIStatusError, 402),
+        (BudgetFault(scope="workspace"), openai.PermissionDeniedError, 403),
         (ModerationFault(), openai.PermissionDeniedError, 403),
         (NoEndpointsFault(), openai.NotFoundError, 404),
         (RateLimitFault(scope="openrouter"), openai.RateLimitError, 429),
@@ -110,6 +112,23 @@ def test_error_statuses_raise_the_sdks_exception(
     with pytest.raises(exc) as info:
         client.chat.completions.create(model="acme/chat", messages=user())  # type: ignore[arg-type]
     assert info.value.status_code == status
+
+
+def test_a_spent_key_budget_over_http_is_a_403_and_shows_in_key(base_url: str, sim: Simulator) -> None:
+    sim.clear_faults()
+    headers = {"Authorization": f"Bearer {KEY}"}
+    assert httpx.get(f"{base_url}/key", headers=headers).json()["data"]["limit_remaining"] is None
+    added = httpx.post(base_url.replace("/api/v1", "/_orcli/faults"), json={"kind": "budget", "limit_usd": 40})
+    assert added.status_code == 201
+    try:
+        refused = httpx.post(f"{base_url}/chat/completions", headers=headers, json={"messages": user()})
+        assert refused.status_code == 403
+        assert refused.json()["error"]["message"] == "API key budget limit exceeded (monthly limit)"
+        key = httpx.get(f"{base_url}/key", headers=headers).json()["data"]
+        assert (key["limit_remaining"], key["limit_reset"]) == (0.0, "monthly")
+        assert key["limit"] >= 40
+    finally:
+        sim.clear_faults()
 
 
 def test_bad_request_raises_bad_request_error(client: openai.OpenAI) -> None:

@@ -11,6 +11,7 @@ from orcli.upstream.faults.kind import Fault, kinds
 from orcli.upstream.faults.kinds.auth import AuthFault
 from orcli.upstream.faults.kinds.bad_request import BadRequestFault
 from orcli.upstream.faults.kinds.billing import BillingFault
+from orcli.upstream.faults.kinds.budget import BudgetFault
 from orcli.upstream.faults.kinds.connection_reset import ConnectionResetFault
 from orcli.upstream.faults.kinds.context_length import ContextLengthFault
 from orcli.upstream.faults.kinds.invalid_response import InvalidResponseFault
@@ -35,6 +36,7 @@ __all__ = [
     "BadRequestFault",
     "Behaviour",
     "BillingFault",
+    "BudgetFault",
     "ConnectionResetFault",
     "ContextLengthFault",
     "Effect",

@@ -110,6 +110,20 @@ class FaultEngine:
         self._record(spec, event, generation_id)
         return True
 
+    def in_force(self, event: Event, wanted: Callable[[FaultSpec], bool]) -> list[FaultSpec]:
+        """The ``wanted`` faults whose target and windows hold at ``event`` and whose ``first``
+        is not used up: the faults a state read (``GET /key``) reports. Nothing is counted or
+        recorded; ``every`` and ``probability`` decide per request and are not consulted."""
+        found: list[FaultSpec] = []
+        for slot in self._slots:
+            spec = slot.spec
+            if not wanted(spec) or not targets(spec, event) or not in_window(spec, event):
+                continue
+            if spec.first is not None and slot.matched >= spec.first:
+                continue
+            found.append(spec)
+        return found
+
     def _record(self, spec: FaultSpec, event: Event, generation_id: str | None) -> None:
         self._firings.append(
             Firing(

@@ -142,6 +142,11 @@ class Fault(BaseModel):
         """OpenRouter's answer when it refuses the request before routing."""
         raise NotImplementedError
 
+    def key_limit(self, usage_usd: float) -> dict[str, Any] | None:
+        """A refusing kind that means the key's limit is reached: the ``limit``, ``limit_remaining``
+        and ``limit_reset`` fields ``GET /key`` shows while it is in force (None: not a key limit)."""
+        return None
+
     def attempt_error(self, chat: ChatRequest, model_id: str, ep: Endpoint) -> AttemptError:
         """How a provider attempt fails (for a route fault: the answer once no endpoint is left)."""
         raise NotImplementedError
