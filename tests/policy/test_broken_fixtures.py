@@ -41,9 +41,9 @@ EXPECTED = {
         "'fp6', 'fp8', 'mxfp8', 'fp16', 'bf16', 'fp32' or 'unknown'"
     ),
     "bad-error-class.yaml": (
-        "6:16: workflows.chat.retry.on.flaky: input should be 'bad_request', 'auth', 'billing', 'rate_limit', "
-        "'timeout', 'provider_failure', 'routing_constraint', 'moderation', 'context_length', 'invalid_response', "
-        "'malformed_tool_call' or 'stream_truncated'"
+        "6:16: workflows.chat.retry.on.flaky: input should be 'bad_request', 'auth', 'billing', 'spend_limit', "
+        "'rate_limit', 'timeout', 'provider_failure', 'routing_constraint', 'moderation', 'context_length', "
+        "'invalid_response', 'malformed_tool_call' or 'stream_truncated'"
     ),
     "negative-timeout.yaml": "5:18: workflows.chat.timeouts.attempt_s: input should be greater than 0",
     "missing-primary.yaml": "4:7: workflows.chat.models: required key 'primary' is missing",

@@ -17,7 +17,7 @@ from tests.upstream.support import make_catalog, request_body
 
 def test_registry_order_is_the_public_list() -> None:
     assert [kind_name(k) for k in kinds()] == list(FAULT_KINDS)
-    assert len(set(FAULT_KINDS)) == len(FAULT_KINDS) == 18
+    assert len(set(FAULT_KINDS)) == len(FAULT_KINDS) == 19
     assert [k.order for k in kinds()] == sorted(k.order for k in kinds())
     assert "quota" not in FAULT_KINDS and Sandbox.registry == {"quota": QuotaFault}
 

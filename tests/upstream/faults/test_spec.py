@@ -30,6 +30,7 @@ faults:
   - {kind: malformed_sse}
   - {kind: missing_done}
   - {id: late-error, kind: stream_error, code: 429}
+  - {id: budget-spent, kind: budget, scope: guardrail, limit_usd: 50, period: daily}
 """
 
 
@@ -43,7 +44,7 @@ def test_every_kind_parses_with_default_ids(tmp_path: Path) -> None:
     faults = parse_faults(write(tmp_path, EVERY_KIND))
     assert [f.kind_name for f in faults] == list(FAULT_KINDS)
     assert [f.id for f in faults][:3] == ["outage-1", "rate_limit-2", "timeout-3"]
-    assert faults[-1].id == "late-error"
+    assert faults[-2].id == "late-error" and faults[-1].id == "budget-spent"
     assert faults[1].stage == "request" and faults[0].stage == "attempt" and faults[12].stage == "route"
 
 
