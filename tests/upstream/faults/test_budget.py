@@ -15,7 +15,8 @@ from orcli.clock import VirtualClock
 from orcli.policy.model import ErrorClass, Workflow
 from orcli.upstream.faults import BillingFault, BudgetFault, FaultSpec
 from orcli.upstream.simulator import Simulator
-from orcli.upstream.transport import BASE_URL, SimulatorTransport
+from orcli.openrouter import BASE_URL
+from orcli.upstream.transport import SimulatorTransport
 from tests.upstream.support import client_for, request_body
 
 
