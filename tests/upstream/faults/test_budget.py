@@ -12,10 +12,10 @@ from orcli.catalog.model import Catalog
 from orcli.client.classify import classify_http_error
 from orcli.client.sync_client import Client
 from orcli.clock import VirtualClock
+from orcli.openrouter import BASE_URL
 from orcli.policy.model import ErrorClass, Workflow
 from orcli.upstream.faults import BillingFault, BudgetFault, FaultSpec
 from orcli.upstream.simulator import Simulator
-from orcli.openrouter import BASE_URL
 from orcli.upstream.transport import SimulatorTransport
 from tests.upstream.support import client_for, request_body
 
