@@ -33,7 +33,7 @@ from orcli.client.hops import (
 from orcli.client.rules import RULES, action_for
 from orcli.errors import BudgetExceeded
 from orcli.policy.compile import FallbackMode
-from orcli.policy.model import ALERTING_CLASSES, Action, ErrorClass, Retry, Workflow
+from orcli.policy.model import ALERTING_CLASSES, STOP_ONLY_CLASSES, Action, ErrorClass, Retry, Workflow
 
 M1, M2, M3 = "openai/gpt-4o-mini", "anthropic/claude-haiku-4.5", "google/gemini-2.5-flash"
 HELLO = [{"role": "user", "content": "Hello?"}]
@@ -378,9 +378,14 @@ def test_the_rules_invariants_hold(cls: ErrorClass) -> None:
         assert rule.on_retry is Action.FALLBACK
     if cls is ErrorClass.BAD_REQUEST:
         assert not rule.queueable and not rule.health
-    always_retry = Retry(on=dict.fromkeys(ErrorClass, Action.RETRY))
+    if cls in STOP_ONLY_CLASSES:
+        # The policy cannot name another action for it; the default stops, and so does the rule.
+        assert action_for(Retry(), cls) is Action.STOP and rule.on_retry is Action.STOP
+        return
+    settable = [c for c in ErrorClass if c not in STOP_ONLY_CLASSES]
+    always_retry = Retry(on=dict.fromkeys(settable, Action.RETRY))
     assert action_for(always_retry, cls) is rule.on_retry
-    never_retry = Retry(on=dict.fromkeys(ErrorClass, Action.FALLBACK))
+    never_retry = Retry(on=dict.fromkeys(settable, Action.FALLBACK))
     assert action_for(never_retry, cls) is Action.FALLBACK  # only "retry" is limited
 
 
