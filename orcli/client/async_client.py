@@ -20,6 +20,7 @@ from orcli.client import http, observe, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan
 from orcli.client.ledger import ChatResult
+from orcli.client.route_overrides import named
 from orcli.client.shell import ClientShell
 from orcli.client.stream import SseAssembler, SseLineSplitter, StreamWatch, take_lines
 from orcli.clock import LOOP_CLOCK, AsyncClock
@@ -42,6 +43,7 @@ class AsyncClient(ClientShell[httpx.AsyncBaseTransport, AsyncClock]):
         return at - self._clock.now() + anyio.current_time()
 
     async def aclose(self) -> None:
+        self._overrides.close()
         await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncClient:
@@ -97,7 +99,10 @@ class AsyncClient(ClientShell[httpx.AsyncBaseTransport, AsyncClock]):
         extra_body: Mapping[str, Any] | None,
     ) -> ChatResult:
         clock = self._clock
-        run = self._engine.start(
+        engine, effect = self._overrides.route()
+        if effect is not None and effect.no_model_left is not None:
+            return self._overrides.refused(effect, idempotency_key or engine.new_idempotency_key())
+        run = engine.start(
             clock.now(),
             messages,
             tools=tools,
@@ -116,7 +121,7 @@ class AsyncClient(ClientShell[httpx.AsyncBaseTransport, AsyncClock]):
             if plan is None:
                 continue
             run.record(plan, await self._send(plan))
-        return run.result()
+        return named(run.result(), effect)
 
     async def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
         now = self._clock.now

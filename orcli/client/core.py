@@ -35,11 +35,12 @@ request, which is what moderation requires ("never the same model again").
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -175,6 +176,19 @@ class Engine:
         self.fragment = chat_fragment(settings.workflow, settings.mode)
         self.not_before: dict[str, float] = {}  # model -> clock time its Retry-After ends
         self._slugs: dict[tuple[str, str], str] = {}
+
+    def for_workflow(self, workflow: Workflow) -> Engine:
+        """A twin routing ``workflow`` (the written one changed by on-call route overrides).
+
+        It shares everything that must outlive a change of route: the RNG, the breakers,
+        the spend, the Retry-After memory and the caches. Only what is derived from the
+        workflow's routes is its own: the request fragment and the price book.
+        """
+        twin = copy.copy(self)
+        twin.settings = replace(self.settings, workflow=workflow)
+        twin.prices = PriceBook(self.settings.catalog, workflow.provider, workflow.needs.parameters)
+        twin.fragment = chat_fragment(workflow, self.settings.mode)
+        return twin
 
     def new_idempotency_key(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

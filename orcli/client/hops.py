@@ -97,6 +97,7 @@ class StopKind(Enum):
     POLICY_STOP = "policy_stop"  # the policy's action for the error class is stop
     MAX_ATTEMPTS = "max_attempts"  # retry.max_attempts used
     NO_FALLBACK = "no_fallback"  # the chain ran out
+    ROUTE_OVERRIDE = "route override"  # on-call's overrides left the workflow no model: nothing sent
 
 
 @dataclass(frozen=True, slots=True)

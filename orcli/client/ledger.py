@@ -92,6 +92,7 @@ class ChatResult:
     chain: tuple[str, ...] = ()  # the workflow's models in order: primary first
     fallback_mode: str = "openrouter"  # "openrouter" (models field) or "client" (walked by the client)
     stop_reason: StopReason | None = None  # why the client stopped: served, budget, deadline, ...
+    overrides: tuple[str, ...] = ()  # ids of the on-call route overrides that shaped this request
 
     @property
     def fallback_depth(self) -> int | None:

@@ -18,6 +18,7 @@ from orcli.catalog.model import Catalog
 from orcli.client import http, otel, wire
 from orcli.client.core import Engine, FallbackChoice
 from orcli.client.observe import AUTO, ObserverChoice
+from orcli.client.route_overrides import FROM_ENVIRONMENT, OverridesArg, RouteOverrides, open_overrides
 from orcli.client.settings import build_settings
 from orcli.openrouter import BASE_URL
 from orcli.policy.model import Workflow
@@ -34,6 +35,12 @@ class ClientShell(Generic[TransportT, ClockT]):
     attribute is true) and walks the chain itself against any other base URL. ``clock``
     defaults to the system's (sync) or the event loop's (async); ``seed`` fixes the
     backoff jitter and the generated idempotency keys.
+
+    ``overrides`` names the on-call route overrides store, a path or a ``redis://`` URL
+    (see docs/overrides.md); by default ``ORCLI_OVERRIDES`` when set, else none. Every
+    request applies the overrides in force at its wall-clock time, and its result names
+    them (``ChatResult.overrides``). The store is followed in the background: a store that
+    cannot be read leaves the last overrides read in force and never raises here.
     """
 
     def __init__(
@@ -52,6 +59,7 @@ class ClientShell(Generic[TransportT, ClockT]):
         app_title: str | None = wire.DEFAULT_APP_TITLE,
         wall_now: Callable[[], float] | None = None,
         telemetry: ObserverChoice = AUTO,
+        overrides: OverridesArg = FROM_ENVIRONMENT,
     ) -> None:
         settings = build_settings(
             policy_workflow,
@@ -66,6 +74,7 @@ class ClientShell(Generic[TransportT, ClockT]):
             wall_now=wall_now,
         )
         self._engine = Engine(settings, seed)
+        self._overrides = RouteOverrides(self._engine, open_overrides(overrides))
         self._observer = otel.resolve(telemetry)
         self._url = httpx.URL(settings.chat_url)  # parsed once: httpx would re-parse a str per request
         self._requests = http.RequestBuilder(self._url)

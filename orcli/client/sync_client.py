@@ -17,6 +17,7 @@ from orcli.client import http, observe, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan
 from orcli.client.ledger import ChatResult
+from orcli.client.route_overrides import named
 from orcli.client.shell import ClientShell
 from orcli.client.stream import SseAssembler, SseLineSplitter, take_lines
 from orcli.clock import Clock, SystemClock
@@ -33,6 +34,7 @@ class Client(ClientShell[httpx.BaseTransport, Clock]):
         return http.sync_transport(injected, url)
 
     def close(self) -> None:
+        self._overrides.close()
         self._transport.close()
 
     def __enter__(self) -> Client:
@@ -91,7 +93,10 @@ class Client(ClientShell[httpx.BaseTransport, Clock]):
         extra_body: Mapping[str, Any] | None,
     ) -> ChatResult:
         clock = self._clock
-        run = self._engine.start(
+        engine, effect = self._overrides.route()
+        if effect is not None and effect.no_model_left is not None:
+            return self._overrides.refused(effect, idempotency_key or engine.new_idempotency_key())
+        run = engine.start(
             clock.now(),
             messages,
             tools=tools,
@@ -110,7 +115,7 @@ class Client(ClientShell[httpx.BaseTransport, Clock]):
             if plan is None:
                 continue
             run.record(plan, self._send(plan))
-        return run.result()
+        return named(run.result(), effect)
 
     def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
         clock = self._clock

@@ -99,6 +99,7 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
             app_url=options.app_url,
             app_title=options.app_title,
             telemetry=None,  # a drill's telemetry comes from its records (--otlp-json), not the app's tracer
+            overrides=None,  # already applied by prepare(), from the store's snapshot at the start
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())
     }

@@ -193,6 +193,7 @@ async def _run_mock(
             workflow_name=name,
             catalog=inputs.catalog,
             telemetry=None,  # a drill's telemetry comes from its records (--otlp-json), not the app's tracer
+            overrides=None,  # already applied by prepare(), from the store's snapshot at the start
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())
     }
