@@ -107,6 +107,7 @@ class DrillResult:
     fired: tuple[FiredFault, ...]
     expectations: tuple[ExpectationResult, ...]
     overrides: tuple[str, ...] = ()  # descriptions of the route overrides applied
+    override_ids: tuple[str, ...] = ()  # their ids, each once, in the order first applied
     notes: tuple[str, ...] = field(default=())
     abort: Abort | None = None  # set when a live drill's safeguard stopped it
 

@@ -64,6 +64,7 @@ class DrillInputs:
     catalog: Catalog
     seed: int
     overrides: tuple[str, ...] = ()
+    override_ids: tuple[str, ...] = ()
 
 
 def prepare(
@@ -100,10 +101,12 @@ def prepare(
         _must_be_file(loaded, "overrides", own)
         overrides.extend(load_overrides(own).overrides)
     applied: list[str] = []
+    applied_ids: list[str] = []
     for name, workflow in list(workflows.items()):
         resolved = resolve_workflow(name, workflow, overrides, moment)
         workflows[name] = resolved.workflow
         applied.extend(f"{o.id} ({name}): {o.describe()}: {o.reason}" for o in resolved.applied)
+        applied_ids.extend(o.id for o in resolved.applied if o.id not in applied_ids)
     for i, kind in enumerate(scenario.traffic.mix):
         if kind.workflow is not None and kind.workflow not in workflows:
             raise loaded.document.error(
@@ -118,6 +121,7 @@ def prepare(
         account,
         scenario.seed if seed is None else seed,
         tuple(applied),
+        tuple(applied_ids),
     )
 
 
@@ -270,6 +274,7 @@ def conclude(
         fired=fired,
         expectations=tuple(spec.evaluate(facts) for spec in specs),
         overrides=inputs.overrides,
+        override_ids=inputs.override_ids,
         notes=notes,
         abort=abort,
     )

@@ -5,13 +5,13 @@ FLOAT_PLACES, and nothing depends on the wall clock or the machine, so the same
 scenario and seed give the same bytes. No header, key, prompt or answer body is
 ever written: the idempotency key and the response body are left out on purpose.
 
-Layout of one drill (``orcli.drill/1``)::
+Layout of one drill (``orcli.drill/2``)::
 
     schema, passed, scenario{name, path, description, seed, target, policy_path, workflows,
-    overrides, notes}, duration_s, totals{...metrics over every request}, metrics{workflow: ...},
+    overrides, override_ids, notes}, duration_s, totals{...metrics over every request}, metrics{workflow: ...},
     faults{declared[...with fired count], fired[...]}, expectations[...], requests[...with attempts]
 
-A folder run (``orcli.drill-suite/1``) is ``schema, passed, totals, drills[<one drill each>]``.
+A folder run (``orcli.drill-suite/2``) is ``schema, passed, totals, drills[<one drill each>]``.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from orcli.drill.records import (
 )
 from orcli.reports.common import Report, as_results, attempt_chain, decimal_json, fired_counts, workflow_order
 
-DRILL_SCHEMA = "orcli.drill/1"
-SUITE_SCHEMA = "orcli.drill-suite/1"
+DRILL_SCHEMA = "orcli.drill/2"  # 2: scenario.override_ids
+SUITE_SCHEMA = "orcli.drill-suite/2"  # its drills are orcli.drill/2
 FLOAT_PLACES = 6
 SCHEMA_RESOURCE = "drill_report.schema.json"
 
@@ -63,6 +63,7 @@ def _drill_head(result: DrillResult) -> Json:
             "policy_path": result.policy_path,
             "workflows": list(result.workflows),
             "overrides": list(result.overrides),
+            "override_ids": list(result.override_ids),
             "notes": list(result.notes),
         },
         "duration_s": _float(result.duration_s),
