@@ -1,11 +1,14 @@
 """The overrides file on disk: read it, change it safely, and log every change.
 
-Every change is decided on a snapshot, then committed under an exclusive file lock
-(``<file>.lock``): re-read the file, compare, write the new content to a temporary
-file in the same folder and rename it over the old one. So concurrent writers queue
-only for the few milliseconds of the read-modify-write instead of losing each other's
-changes, and a crash mid-write leaves either the old file or the new one, never half
-of either. The lock is an OS lock: a writer killed while holding it releases it.
+Every change is decided on a snapshot read without the lock (deciding may plan routes
+over the whole catalog), then committed under an exclusive file lock (``<file>.lock``)
+only if the file still holds the snapshot's bytes: compare, write the new content to a
+temporary file in the same folder and rename it over the old one. If another writer got
+in first, the change is decided again on the new content, outside the lock, as a Redis
+``WATCH`` would. So writers hold the lock for milliseconds instead of queueing behind each
+other's checks, never lose each other's changes, and a crash mid-write leaves either the
+old file or the new one, never half of either. The lock is an OS lock: a writer killed
+while holding it releases it.
 
 A file that does not parse stops every write with the loader's
 ``file:line:col: field: message`` error: it is never replaced by a "fixed" version
@@ -20,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -36,7 +40,8 @@ from orcli.sourcefile import load_document, parse_model
 DEFAULT_PATH = Path(".orcli") / "overrides.yaml"
 ENV_VAR = "ORCLI_OVERRIDES"
 ACTOR_VARS = ("ORCLI_ACTOR", "USER", "LOGNAME")
-LOCK_TIMEOUT_S = 10.0
+LOCK_TIMEOUT_S = 10.0  # the lock guards a read, a compare and a write: milliseconds, even under load
+COMMIT_DEADLINE_S = 120.0  # how long a write keeps deciding again while other writers get in first
 NEW_FILE_MODE = 0o644  # a team's shared state: readable by everyone who resolves policies
 
 
@@ -79,10 +84,33 @@ def load_overrides(path: str | Path) -> OverridesFile:
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         return OverridesFile()
-    document = load_document(path)
+    return _parse(path, None)
+
+
+def _parse(path: Path, raw: bytes | None) -> OverridesFile:
+    """``path``'s overrides, from ``raw`` when the bytes were already read."""
+    text = None
+    if raw is not None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None  # let the loader read it again and name the bad byte
+    document = load_document(path, text)
     if document.data is None:
         return OverridesFile()
     return parse_model(document, OverridesFile)
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is no file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def render_overrides(content: OverridesFile) -> str:
@@ -91,13 +119,7 @@ def render_overrides(content: OverridesFile) -> str:
 
 
 class FileStore:
-    """The overrides file at ``path`` and its audit log.
-
-    A write decides its change on a snapshot read without the lock (a caller's check may
-    plan routes over the whole catalog, which must not hold up other writers), then takes
-    the lock only to re-read, compare and replace the file. When another writer got in
-    between, the change is decided again on what is there now, still under the lock.
-    """
+    """The overrides file at ``path`` and its audit log (see the module's notes on writing)."""
 
     def __init__(self, path: str | Path, *, actor: str | None = None, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
@@ -134,18 +156,23 @@ class FileStore:
         return change.removed
 
     def _commit(self, decide: Callable[[OverridesFile], Change], now: datetime) -> Change:
-        change = decide(self.read())
-        if change.empty:
-            return change
-        with self._locked():
-            current = self.read()
-            if current != change.before:
-                change = decide(current)
-                if change.empty:
+        """Decide on a snapshot without the lock; commit under it only if the file still
+        holds the snapshot's exact bytes, else decide again on what is there now."""
+        deadline = time.monotonic() + COMMIT_DEADLINE_S
+        while True:
+            raw = _read_bytes(self.path)
+            change = decide(OverridesFile() if raw is None else _parse(self.path, raw))
+            if change.empty:
+                return change
+            with self._locked():
+                if _read_bytes(self.path) == raw:
+                    self._write(change.after)
+                    self._audit(change.events, now)
                     return change
-            self._write(change.after)
-            self._audit(change.events, now)
-        return change
+            if time.monotonic() > deadline:
+                raise InputError(
+                    f"{self.path}: other writers kept changing the overrides for {COMMIT_DEADLINE_S:g} s; try again"
+                )
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -206,3 +206,25 @@ def test_path_and_actor_resolution(tmp_path: Path) -> None:
     assert current_actor({"USER": "u", "LOGNAME": "l"}) == "u"
     assert current_actor({"LOGNAME": "l"}) == "l"
     assert current_actor({}) == "unknown"
+
+
+def test_checks_run_outside_the_lock_and_are_decided_again_when_someone_got_in_first(tmp_path: Path) -> None:
+    path = tmp_path / "overrides.yaml"
+    slow = OverrideStore(path, actor="slow", lock_timeout_s=0)
+    quick = OverrideStore(path, actor="quick", lock_timeout_s=0)  # any wait for the lock refuses it
+    seen: list[tuple[str, ...]] = []
+
+    def check(existing: tuple[Override, ...], candidate: Override) -> None:
+        seen.append(tuple(o.provider or "" for o in existing))
+        # Other on-call engineers write while this (slow) check is still running, twice:
+        # neither the first decision nor the second may hold the lock meanwhile.
+        if len(seen) == 1:
+            quick.add(disable("together"), now=T0)
+        elif len(seen) == 2:
+            quick.add(disable("novita"), now=T0)
+
+    added = slow.add(disable("groq"), now=T0, check=check)
+    assert seen == [(), ("together",), ("together", "novita")]  # decided again on what was stored
+    assert [o.provider for o in load_overrides(path).overrides] == ["together", "novita", added.provider]
+    audit = [json.loads(line)["actor"] for line in audit_log_path(path).read_text().splitlines()]
+    assert audit == ["quick", "quick", "slow"]
