@@ -13,23 +13,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from orcli.errors import InputError, InvalidValue
 from orcli.overrides.changes import AddCheck
 from orcli.overrides.model import Override, OverridesFile
 from orcli.overrides.store import ENV_VAR, FileStore, overrides_path
+from orcli.overrides.url import DEFAULT_PREFIX, Location, RedisLocation, StoreUnavailable, parse_location
 
-REDIS_SCHEMES = ("redis", "rediss")
-DEFAULT_PREFIX = "orcli:"
-
-
-class StoreUnavailable(InputError):
-    """The store cannot be reached (Redis down, a timeout): nothing was read or written."""
+__all__ = [
+    "DEFAULT_PREFIX",
+    "Location",
+    "RedisLocation",
+    "Store",
+    "StoreUnavailable",
+    "describe_location",
+    "open_store",
+    "parse_location",
+    "read_overrides",
+    "store_location",
+]
 
 
 class Store(Protocol):
@@ -49,45 +53,6 @@ class Store(Protocol):
     def enable(self, override_id: str, *, now: datetime, why: str | None = None) -> Override: ...
 
     def clear(self, *, now: datetime, expired_only: bool = False, why: str | None = None) -> tuple[Override, ...]: ...
-
-
-@dataclass(frozen=True)
-class RedisLocation:
-    url: str  # what redis-py connects to (``prefix`` removed; may hold a password)
-    prefix: str
-
-    @property
-    def display(self) -> str:
-        """The URL without user or password, plus the prefix: safe for any output."""
-        parts = urlsplit(self.url)
-        host = parts.hostname or "localhost"
-        netloc = f"[{host}]" if ":" in host else host
-        if parts.port is not None:
-            netloc += f":{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path or "/0", "", "")) + f" (prefix {self.prefix})"
-
-
-Location = Path | RedisLocation
-
-
-def parse_location(text: str | Path) -> Location:
-    """A path, or a ``redis://``/``rediss://`` URL; any other ``scheme://`` is a usage error."""
-    if isinstance(text, Path):
-        return text
-    if "://" not in text:
-        return Path(text)
-    parts = urlsplit(text)
-    if parts.scheme not in REDIS_SCHEMES:
-        raise InvalidValue(f"--overrides: expected a file path or a redis:// URL, got a '{parts.scheme}://' URL")
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    prefix = next((v for k, v in query if k == "prefix"), DEFAULT_PREFIX)
-    if not prefix:
-        raise InvalidValue("--overrides: prefix= must not be empty (it keeps orcli's keys apart from others')")
-    path = parts.path.strip("/")
-    if path and not path.isdigit():
-        raise InvalidValue(f"--overrides: the database after the host must be a number, got '/{path}'")
-    rest = urlencode([(k, v) for k, v in query if k != "prefix"])
-    return RedisLocation(urlunsplit((parts.scheme, parts.netloc, f"/{path or 0}", rest, "")), prefix)
 
 
 def store_location(

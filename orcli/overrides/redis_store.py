@@ -33,9 +33,9 @@ from pydantic import ValidationError
 
 from orcli.errors import InputError, InvalidValue
 from orcli.overrides.changes import AddCheck, Change, plan_add, plan_clear, plan_enable
-from orcli.overrides.location import RedisLocation, StoreUnavailable
 from orcli.overrides.model import Override, OverridesFile
 from orcli.overrides.store import current_actor
+from orcli.overrides.url import RedisLocation, StoreUnavailable
 
 CONNECT_TIMEOUT_S = 2.0
 COMMAND_TIMEOUT_S = 5.0
