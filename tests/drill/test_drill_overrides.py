@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from orcli.catalog import default_catalog
 from orcli.cli.app import app
-from orcli.drill.runner import prepare, run_drill
+from orcli.drill.run import run_drill
+from orcli.drill.runner import prepare
 from orcli.drill.scenario import load_scenario
 from orcli.overrides import OverrideAction, new_override
 from orcli.overrides.location import open_store
