@@ -219,6 +219,8 @@ def _await(
 
 
 def writers(location: str, label: str, workdir: Path, count: int = 20, each: int = 10) -> None:
+    errors: set[str] = set()
+
     def one(writer: int, results: list[tuple[int, float]]) -> None:
         for n in range(each):
             started = time.monotonic()
@@ -234,6 +236,8 @@ def writers(location: str, label: str, workdir: Path, count: int = 20, each: int
                 cwd=workdir,
             )
             results.append((done.returncode, time.monotonic() - started))
+            if done.returncode != 0:
+                errors.add(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}")
 
     results: list[tuple[int, float]] = []
     threads = [threading.Thread(target=one, args=(w, results)) for w in range(count)]
@@ -253,6 +257,8 @@ def writers(location: str, label: str, workdir: Path, count: int = 20, each: int
         f"writers, {label}: {count} x {each} writes in {took:.1f} s: {len(expected - stored)} lost, {refused} refused, "
         f"slowest command {slowest:.2f} s"
     )
+    for error in sorted(errors):
+        print(f"  refused: {error}")
 
 
 def kills(location: str, label: str, times: int) -> None:
@@ -292,6 +298,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--writers", type=int, default=20)
+    parser.add_argument("--writes", type=int, default=10, help="per writer")
     parser.add_argument("--skip", action="append", default=[], choices=["propagation", "writers", "kills"])
     parser.add_argument("--stores", choices=["file", "redis", "both"], default="both", help="for writers and kills")
     args = parser.parse_args()
@@ -303,9 +311,9 @@ def main() -> int:
         file, redis = args.stores in ("file", "both"), args.stores in ("redis", "both")
         if "writers" not in args.skip:
             if file:
-                writers(str(workdir / ".orcli" / "overrides.yaml"), "file store", workdir)
+                writers(str(workdir / ".orcli" / "overrides.yaml"), "file store", workdir, args.writers, args.writes)
             if redis:
-                writers(f"{url}?prefix=writers:", "Redis", workdir)
+                writers(f"{url}?prefix=writers:", "Redis", workdir, args.writers, args.writes)
         if "kills" not in args.skip:
             if file:
                 kills(str(workdir / "killed" / "overrides.yaml"), "file store", args.kills)

@@ -39,7 +39,7 @@ from orcli.sourcefile import load_document, parse_model
 DEFAULT_PATH = Path(".orcli") / "overrides.yaml"
 ENV_VAR = "ORCLI_OVERRIDES"
 ACTOR_VARS = ("ORCLI_ACTOR", "USER", "LOGNAME")
-LOCK_TIMEOUT_S = 30.0  # the lock guards a read, a compare and a write: milliseconds, unless the machine is swamped
+LOCK_TIMEOUT_S = 120.0  # a wait, not a refusal: 20 writers deciding under it on a swamped machine can queue that long
 OPTIMISTIC_TRIES = 3  # decisions made outside the lock before one is made under it
 NEW_FILE_MODE = 0o644  # a team's shared state: readable by everyone who resolves policies
 
