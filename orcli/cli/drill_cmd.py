@@ -24,7 +24,7 @@ from orcli.errors import CheckFailed, InputError
 from orcli.openrouter import BASE_URL
 from orcli.reports import write_rendered, write_report
 from orcli.reports.junit import ScenarioRun, to_junit
-from orcli.reports.terminal import render_drill, render_summary
+from orcli.reports.terminal import render_drill, render_summary, render_verdict
 
 if TYPE_CHECKING:
     from orcli.drill.live import LiveRun
@@ -123,7 +123,9 @@ def drill_cmd(
         runs.append(ScenarioRun(result.scenario_path, result, wall_s=time.perf_counter() - started))
         results.append(result)
         traced.append((result, upstream[0] if upstream else None))
-        if not quiet:
+        if quiet:
+            render_verdict(result, console)  # one line per drill, PASS or FAIL
+        else:
             render_drill(result, console, max_rows=max_rows)
             console.print()
     single = len(paths) == 1 and paths[0].is_file()

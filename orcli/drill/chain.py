@@ -52,5 +52,34 @@ def attempt_chain(record: RequestRecord) -> str:
     steps: list[str] = []
     for attempt in attempts:
         steps.extend(f"{hop.model}@{hop.provider} {hop.status}" for hop in attempt.upstream_hops[:-1])
-        steps.append(f"{attempt.route} {attempt_token(attempt)}")
+        step = f"{attempt_route(attempt)} {attempt_token(attempt)}"
+        if attempt.ignored_providers:
+            # The client's open breakers kept these out of this attempt (provider.ignore).
+            step += f" (skipped {', '.join(attempt.ignored_providers)}: breaker open)"
+        steps.append(step)
     return " -> ".join(steps)
+
+
+OPENROUTER = "OpenRouter"
+NO_ANSWER = "(no answer)"
+
+
+def refused_by_openrouter(attempt: Attempt) -> bool:
+    """An answer that names no provider: OpenRouter refused the request itself, before any
+    routing (an account-wide rate limit, auth, credits), so no provider was tried."""
+    return attempt.provider is None and attempt.status is not None and not attempt.ok and not attempt.upstream_hops
+
+
+def answered_by(attempt: Attempt) -> str:
+    """Who answered an attempt: its provider, OpenRouter itself, or nobody (a timeout, a reset)."""
+    if attempt.provider is not None:
+        return attempt.provider
+    return OPENROUTER if refused_by_openrouter(attempt) else NO_ANSWER
+
+
+def attempt_route(attempt: Attempt) -> str:
+    """``model@provider``; ``model@OpenRouter`` for a refusal before routing; ``model@?``
+    when no answer arrived to say who it was (a timeout, a reset)."""
+    if refused_by_openrouter(attempt):
+        return f"{attempt.served_model or attempt.model}@{OPENROUTER}"
+    return attempt.route

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from orcli.drill.chain import answered_by
 from orcli.drill.records import Outcome, RequestRecord
 from orcli.policy.model import ErrorClass
 
@@ -86,7 +87,7 @@ def _metrics(workflow: str, rows: list[RequestRecord]) -> WorkflowMetrics:
     checked = malformed = 0
     for row in rows:
         for attempt in row.result.attempts:
-            key = attempt.provider or "(no answer)"
+            key = answered_by(attempt)
             by_provider.setdefault(key, []).append(attempt.latency_s)
             if attempt.error_class is not None:
                 errors[attempt.error_class.value] += 1

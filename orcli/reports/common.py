@@ -7,7 +7,7 @@ reports say the same thing in the same words.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from orcli.drill.chain import attempt_chain as attempt_chain
 from orcli.drill.chain import attempt_token as attempt_token
@@ -33,11 +33,33 @@ def as_results(report: Report) -> tuple[DrillResult, ...]:
     return (report,) if isinstance(report, DrillResult) else tuple(report)
 
 
+def time_kind(result: DrillResult) -> str:
+    """What a drill's seconds are: ``simulated`` on the mock's virtual clock, ``live`` wall time."""
+    return "live" if result.target == "live" else "simulated"
+
+
+def request_number(record: RequestRecord) -> int:
+    """The 1-based number people see, the one ``from_request`` and ``to_request`` count in
+    (the records and the JSON ``index`` are 0-based)."""
+    return record.index + 1
+
+
+# One rule for every dollar amount people read: whole micro-dollars (six places), trailing
+# zeros dropped down to cents. A per-request cost keeps its significant digits
+# ($0.001133) and a total does not grow a tail ($11.10381).
+USD_PLACES = 6
+_MICRO = Decimal(1).scaleb(-USD_PLACES)
+
+
 def usd_text(amount: Decimal) -> str:
-    """Exact dollars for people: at least two places, every significant digit kept (``$0.000123``)."""
-    plain = _plain_decimal(amount)
-    whole, _, frac = plain.partition(".")
-    return f"${whole}.{frac.ljust(2, '0')}"
+    """Dollars for people, by the one rule above: ``$0.001133``, ``$11.10381``, ``$0.02``."""
+    if not amount.is_finite():
+        raise ValueError(f"cost is not a finite amount: {amount}")
+    if 0 < abs(amount) < _MICRO / 2:
+        return f"<${_MICRO}" if amount > 0 else f"-<${_MICRO}"
+    rounded = amount.quantize(_MICRO, rounding=ROUND_HALF_UP)
+    whole, _, frac = f"{rounded:f}".partition(".")
+    return f"${whole}.{frac.rstrip('0').ljust(2, '0')}"
 
 
 def decimal_json(amount: Decimal) -> str:

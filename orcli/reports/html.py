@@ -24,6 +24,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
+from orcli.drill.chain import answered_by
 from orcli.drill.metrics import LatencyPercentiles, drill_metrics, workflow_metrics
 from orcli.drill.records import DrillResult, Outcome, RequestRecord
 from orcli.reports.common import (
@@ -36,6 +37,8 @@ from orcli.reports.common import (
     fired_counts,
     outcome_counts,
     percent,
+    request_number,
+    time_kind,
     usd_text,
     workflow_order,
 )
@@ -188,7 +191,7 @@ def _header(result: DrillResult) -> str:
         ("seed", str(result.seed)),
         ("target", result.target),
         ("workflows", ", ".join(result.workflows)),
-        ("simulated", f"{result.duration_s:.2f} s, {total:,} requests"),
+        (time_kind(result), f"{result.duration_s:.2f} s, {total:,} requests"),
         ("overrides", "; ".join(result.overrides) or "none"),
     ]
     meta += [("note", note) for note in result.notes]
@@ -289,7 +292,7 @@ def _latency_table(result: DrillResult) -> str:
     attempts: dict[str, int] = {}
     for record in result.requests:
         for attempt in record.result.attempts:
-            key = attempt.provider or "(no answer)"
+            key = answered_by(attempt)
             attempts[key] = attempts.get(key, 0) + 1
     scale = max((p.p99 for p in by_provider.values()), default=0.0) or 1.0
     rows = "".join(
@@ -361,7 +364,7 @@ def _notable_table(result: DrillResult) -> str:
     if not notable:
         return '<p class="note">Every request was served by its primary route.</p>'
     rows = "".join(
-        f'<tr data-r="{r.index}"><td class="num">#{r.index}</td><td class="num">{r.at_s:.2f} s</td>'
+        f'<tr data-r="{r.index}"><td class="num">#{request_number(r)}</td><td class="num">{r.at_s:.2f} s</td>'
         f"<td>{escape(r.workflow)}</td>"
         f'<td><span class="outcome {r.outcome.value}">{escape(OUTCOME_LABELS[r.outcome])}</span></td>'
         f'<td class="mono">{escape(attempt_chain(r))}</td></tr>'

@@ -5,13 +5,13 @@ FLOAT_PLACES, and nothing depends on the wall clock or the machine, so the same
 scenario and seed give the same bytes. No header, key, prompt or answer body is
 ever written: the idempotency key and the response body are left out on purpose.
 
-Layout of one drill (``orcli.drill/2``)::
+Layout of one drill (``orcli.drill/3``)::
 
     schema, passed, scenario{name, path, description, seed, target, policy_path, workflows,
     overrides, override_ids, notes}, duration_s, totals{...metrics over every request}, metrics{workflow: ...},
     faults{declared[...with fired count], fired[...]}, expectations[...], requests[...with attempts]
 
-A folder run (``orcli.drill-suite/2``) is ``schema, passed, totals, drills[<one drill each>]``.
+A folder run (``orcli.drill-suite/3``) is ``schema, passed, totals, drills[<one drill each>]``.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ from orcli.drill.records import (
 )
 from orcli.reports.common import Report, as_results, attempt_chain, decimal_json, fired_counts, workflow_order
 
-DRILL_SCHEMA = "orcli.drill/2"  # 2: scenario.override_ids
-SUITE_SCHEMA = "orcli.drill-suite/2"  # its drills are orcli.drill/2
+# 2: scenario.override_ids. 3: each request has "number", 1-based as people and
+# from_request count ("index" stays 0-based).
+DRILL_SCHEMA = "orcli.drill/3"
+SUITE_SCHEMA = "orcli.drill-suite/3"  # its drills are orcli.drill/3
 FLOAT_PLACES = 6
 SCHEMA_RESOURCE = "drill_report.schema.json"
 
@@ -238,6 +240,7 @@ def _request(r: RequestRecord) -> Json:
     result = r.result
     return {
         "index": r.index,
+        "number": r.index + 1,
         "at_s": _float(r.at_s),
         "workflow": r.workflow,
         "kind": r.kind,

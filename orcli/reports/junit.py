@@ -17,7 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orcli.drill.records import DrillResult
-from orcli.reports.common import OUTCOME_LABELS, Report, as_results, failed_expectation_count, outcome_counts
+from orcli.reports.common import (
+    OUTCOME_LABELS,
+    Report,
+    as_results,
+    failed_expectation_count,
+    outcome_counts,
+    time_kind,
+)
 
 # XML 1.0 cannot hold most control characters, even escaped; they are dropped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -102,7 +109,7 @@ def _suite(entry: ScenarioRun) -> ET.Element:
     out.text = _clean(
         f"{len(result.requests)} requests: "
         + ", ".join(f"{counts[o]} {label}" for o, label in OUTCOME_LABELS.items())
-        + f"; seed {result.seed}; {result.duration_s:.3f}s simulated"
+        + f"; seed {result.seed}; {result.duration_s:.3f}s {time_kind(result)}"
     )
     return suite
 

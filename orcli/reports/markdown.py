@@ -19,6 +19,7 @@ from orcli.reports.common import (
     failed_expectation_count,
     outcome_counts,
     percent,
+    time_kind,
     usd_text,
     workflow_order,
 )
@@ -70,7 +71,7 @@ def _suite_table(results: Sequence[DrillResult]) -> list[str]:
 
 def _scenario(result: DrillResult, heading: str) -> list[str]:
     lines = [f"{heading} {verdict_line(result)}", ""]
-    meta = f"seed {result.seed}, target {_inline(result.target)}, {result.duration_s:.1f}s simulated"
+    meta = f"seed {result.seed}, target {_inline(result.target)}, {result.duration_s:.1f}s {time_kind(result)}"
     lines += [f"{_inline(result.description)} ({meta})" if result.description else meta, ""]
     failures = [e for e in result.expectations if not e.passed]
     for e in failures:

@@ -26,6 +26,8 @@ from orcli.reports.common import (
     fired_counts,
     outcome_counts,
     percent,
+    request_number,
+    time_kind,
     usd_text,
     workflow_order,
 )
@@ -57,6 +59,11 @@ def render_drill(result: DrillResult, console: Console, *, max_rows: int = 50) -
     for name in workflow_order(result):
         _workflow_summary(workflow_metrics(name, result.requests), console)
     _expectations(result, console)
+    console.print(_verdict(result))
+
+
+def render_verdict(result: DrillResult, console: Console) -> None:
+    """The drill's one verdict line (what ``--quiet`` prints for each drill)."""
     console.print(_verdict(result))
 
 
@@ -125,7 +132,8 @@ def _header(result: DrillResult, console: Console) -> None:
     grid.add_row("workflows", Text(", ".join(workflow_order(result)) or "none"))
     grid.add_row(
         "duration",
-        f"{result.duration_s:.2f}s simulated, {len(result.requests)} requests, {usd_text(result.total_cost_usd)}",
+        f"{result.duration_s:.2f}s {time_kind(result)}, {len(result.requests)} requests, "
+        f"{usd_text(result.total_cost_usd)}",
     )
     grid.add_row("overrides", Text("; ".join(result.overrides) or "none"))
     for note in result.notes:
@@ -196,7 +204,7 @@ def _request_table(records: Sequence[RequestRecord], title: str, width: int) -> 
     table.add_column("cost", justify="right", no_wrap=True)
     for r in records:
         table.add_row(
-            str(r.index),
+            str(request_number(r)),
             f"{r.at_s:.2f}",
             *([Text(r.workflow)] if several else []),
             Text(OUTCOME_LABELS[r.outcome], style=OUTCOME_STYLES[r.outcome]),

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from orcli.client.hops import HopKind
 from orcli.client.ledger import Attempt
+from orcli.drill.chain import OPENROUTER, refused_by_openrouter
 from orcli.drill.records import DrillResult, RequestRecord
 from orcli.reports.common import attempt_token
 
@@ -109,7 +110,7 @@ def request_steps(record: RequestRecord) -> tuple[Step, ...]:
         steps.append(
             Step(
                 model=attempt.served_model or attempt.model,
-                provider=attempt.provider or UNKNOWN_PROVIDER,
+                provider=attempt.provider or (OPENROUTER if refused_by_openrouter(attempt) else UNKNOWN_PROVIDER),
                 at_s=attempt.started_at,
                 kind=attempt_kind(attempt),
                 token=attempt_token(attempt),

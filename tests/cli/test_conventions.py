@@ -84,3 +84,19 @@ def test_a_closed_pipe_keeps_the_reports_and_the_exit_code(tmp_path: Path) -> No
     assert first.startswith(b"Drill auth-failure-general-chat")
     assert report.is_file() and report.stat().st_size > 1000
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def test_quiet_prints_one_verdict_line_per_drill(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    one = runner.invoke(app, ["drill", TWO_DRILLS[0], "-q"])
+    assert one.exit_code == 0, one.output
+    assert one.stdout.splitlines() == [
+        "PASS: auth-failure-general-chat: all 5 expectations met; 60 requests, 66.7% answered"
+    ]
+    two = runner.invoke(app, ["drill", *TWO_DRILLS, "-q"])
+    verdicts = [line for line in two.stdout.splitlines() if line.startswith(("PASS: ", "FAIL: "))]
+    assert [v.split(":")[1].strip() for v in verdicts[:2]] == [
+        "auth-failure-general-chat",
+        "rate-limit-storm-general-chat",
+    ]
+    assert verdicts[2].startswith("PASS: 2 of 2 scenarios passed")  # and the run's total

@@ -39,12 +39,16 @@ def test_attempt_token_for_an_unknown_provider_and_reset() -> None:
     assert attempt_token(attempt(1, "m1", "a", 403, ErrorClass.MODERATION)) == "403 moderation"
 
 
-def test_usd_text_is_exact_with_at_least_two_places() -> None:
+def test_usd_text_has_one_precision_rule() -> None:
+    # Whole micro-dollars, trailing zeros dropped down to cents: a total and a per-request
+    # cost side by side read alike ($11.10381 and $0.001133, not $0.00113285).
     assert usd_text(Decimal("0.1")) == "$0.10"
-    assert usd_text(Decimal("0.000000075")) == "$0.000000075"
-    assert usd_text(Decimal("1.23456789012345")) == "$1.23456789012345"
+    assert usd_text(Decimal("11.10381")) == "$11.10381"
+    assert usd_text(Decimal("0.00113285")) == "$0.001133"
+    assert usd_text(Decimal("1.23456789012345")) == "$1.234568"
     assert usd_text(Decimal("1E+1")) == "$10.00"
     assert usd_text(Decimal("0E-8")) == "$0.00"
+    assert usd_text(Decimal("0.000000075")) == "<$0.000001"  # never "$0.00" for a cost that is not zero
 
 
 def test_decimal_json_is_canonical_and_never_rounds() -> None:

@@ -24,7 +24,7 @@ def test_failing_drill_shows_verdict_and_evidence(drills: Drills) -> None:
 def test_outcomes_table_and_provider_selection(drills: Drills) -> None:
     lines = to_markdown([drills.small()]).splitlines()
     assert "| workflow | requests | served | degraded | failed safe | failed | answered | fallback | cost |" in lines
-    assert "| support | 4 | 1 | 1 | 1 | 1 | 50.0% | 50.0% | $0.0001275 |" in lines
+    assert "| support | 4 | 1 | 1 | 1 | 1 | 50.0% | 50.0% | $0.000128 |" in lines
     assert "| coding | 2 | 1 | 0 | 0 | 1 | 50.0% | 0.0% | $0.10002 |" in lines
     assert (
         "- **support**: served by `meta-llama/llama-3.1-70b-instruct@DeepInfra` 50.0%, "

@@ -41,7 +41,7 @@ def test_header_names_the_drill(drills: Drills) -> None:
         "scenarios/provider-outage.yaml",
         "policies/support.yaml",
         "support, coding",
-        "25.00s simulated, 6 requests, $0.1001475",
+        "25.00s simulated, 6 requests, $0.100148",
         "pin support to DeepInfra until 30s",
     ):
         assert fragment in output
@@ -52,18 +52,18 @@ def test_header_names_the_drill(drills: Drills) -> None:
 def test_small_drill_lists_every_request_in_order_with_its_chain(drills: Drills) -> None:
     output = render(drills.small())
     assert request_rows(output) == [
-        (0, "served"),
-        (1, "degraded"),
-        (2, "failed safe"),
-        (3, "failed"),
-        (4, "served"),
-        (5, "failed"),
+        (1, "served"),  # numbered from 1, as from_request counts
+        (2, "degraded"),
+        (3, "failed safe"),
+        (4, "failed"),
+        (5, "served"),
+        (6, "failed"),
     ]
-    row = next(line for line in output.splitlines() if REQUEST_ROW.match(line) and line.split()[0] == "1")
+    row = next(line for line in output.splitlines() if REQUEST_ROW.match(line) and line.split()[0] == "2")
     assert "mistralai/mistral-large@Groq" in row
     assert "meta-llama/llama-3.1-70b-instruct@DeepInfra 429 ->" in row
     assert "13.33s" in row  # from the first send at 11.0 s to the answer at 24.33 s
-    assert "$0.0000045" in row
+    assert "$0.000005" in row  # whole micro-dollars
     assert "folded" not in output
 
 
@@ -74,7 +74,7 @@ def test_large_drill_is_condensed_failures_first(drills: Drills) -> None:
     outcomes = [outcome for _, outcome in rows]
     # 30 failures (every 17th of 500) come first, in arrival order, then degraded ones fill the rest.
     assert outcomes == ["failed"] * 30 + ["degraded"] * 20
-    assert [index for index, _ in rows[:30]] == list(range(0, 500, 17))
+    assert [index for index, _ in rows[:30]] == list(range(1, 501, 17))
     assert "Requests: 50 of 500, failures and degraded first" in output
     assert "... 450 more request rows folded (376 served, 74 degraded)" in output
 
@@ -94,7 +94,7 @@ def test_condensed_drill_shows_a_timeline_with_fault_windows(drills: Drills) -> 
 
 def test_condensed_drill_with_few_failures_lists_only_them(drills: Drills) -> None:
     output = render(drills.large(total=100, failed_every=40, degraded_every=1000), max_rows=20)
-    assert request_rows(output) == [(0, "failed"), (40, "failed"), (80, "failed")]
+    assert request_rows(output) == [(1, "failed"), (41, "failed"), (81, "failed")]
     assert "... 97 more request rows folded (97 served)" in output
 
 
@@ -121,7 +121,7 @@ def test_workflow_summary_carries_the_metrics(drills: Drills) -> None:
     assert "meta-llama/llama-3.1-70b-instruct@DeepInfra 1 (50.0%), mistralai/mistral-large@Groq 1 (50.0%)" in support
     assert "p50 0.80s  p95 13.33s  p99 13.33s" in support
     assert "Together: p50 10.00s" in support
-    assert re.search(r"cost\s+\$0\.0001275", support)
+    assert re.search(r"cost\s+\$0\.000128", support)
     assert "context_length 1, provider_failure 1, rate_limit 1, timeout 1" in support
     coding = output.split("Workflow coding")[1].split("Expectations")[0]
     assert "50.0% (1 of 2 valid)" in coding
@@ -157,8 +157,8 @@ def test_summary_has_a_line_per_scenario_and_totals(drills: Drills) -> None:
     console = Console(file=io.StringIO(), width=160, color_system=None)
     render_summary([drills.small(), drills.large(total=500)], console)
     output = console.file.getvalue()  # type: ignore[attr-defined]
-    assert re.search(r"provider-outage\s+FAIL\s+6\s+2\s+1\s+1\s+2\s+1/3\s+25\.0s\s+\$0\.1001475", output)
+    assert re.search(r"provider-outage\s+FAIL\s+6\s+2\s+1\s+1\s+2\s+1/3\s+25\.0s\s+\$0\.100148", output)
     assert re.search(r"storm\s+PASS\s+500\s+376\s+94\s+0\s+30\s+1/1\s+250\.0s\s+\$0\.0047", output)
     assert output.rstrip().splitlines()[-1] == (
-        "FAIL: 1 of 2 scenarios passed; 506 requests (378 served, 95 degraded, 1 failed safe, 32 failed), $0.1048475"
+        "FAIL: 1 of 2 scenarios passed; 506 requests (378 served, 95 degraded, 1 failed safe, 32 failed), $0.104848"
     )
