@@ -50,8 +50,10 @@ class Pricing(Frozen):
     prompt: Decimal = Field(ge=0, le=MAX_TOKEN_PRICE_USD)
     completion: Decimal = Field(ge=0, le=MAX_TOKEN_PRICE_USD)
     request: Decimal = Field(default=Decimal(0), ge=0, le=MAX_REQUEST_PRICE_USD)
+    image: Decimal = Field(default=Decimal(0), ge=0, le=MAX_REQUEST_PRICE_USD)  # per input image
+    audio: Decimal = Field(default=Decimal(0), ge=0, le=MAX_TOKEN_PRICE_USD)  # per audio input token
 
-    def per_million(self, which: Literal["prompt", "completion"]) -> Decimal:
+    def per_million(self, which: Literal["prompt", "completion", "audio"]) -> Decimal:
         return getattr(self, which) * 1_000_000  # type: ignore[no-any-return]
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> Decimal:
@@ -98,6 +100,9 @@ class Endpoint(Frozen):
     throughput_last_30m: Percentiles  # tokens per second
     uptime_last_30m: float = Field(default=100.0, ge=0, le=100)
     is_byok: bool = False
+    # Share of recent tool calls that failed (invalid JSON, unknown tool, schema mismatch):
+    # the quality figure ``sort: exacto`` ranks by, lowest first. None: not measured.
+    tool_call_error_rate: float | None = Field(default=None, ge=0, le=1)
 
     @property
     def provider_slug(self) -> str:
@@ -123,6 +128,9 @@ class Model(Frozen):
     name: str = Field(min_length=1)
     context_length: int = Field(gt=0)
     endpoints: tuple[Endpoint, ...] = Field(min_length=1)
+    # The author allows training other models on its outputs (``enforce_distillable_text``
+    # keeps only such models). Unknown counts as not allowed.
+    distillable: bool = False
 
     @field_validator("endpoints")
     @classmethod

@@ -236,6 +236,7 @@ def endpoint_from_api(
             latency_last_30m=_latency(raw.get("latency_last_30m")),
             throughput_last_30m=_percentiles(raw.get("throughput_last_30m"), 1.0) or PLACEHOLDER_THROUGHPUT,
             uptime_last_30m=_uptime(raw.get("uptime_last_30m")),
+            tool_call_error_rate=_rate(raw.get("tool_call_error_rate")),
         )
     except ValidationError as invalid:
         return f"{tag}: {invalid.errors()[0]['msg']}"
@@ -271,7 +272,18 @@ def _pricing(raw: Any) -> Pricing | str:
         return "variable pricing (negative price)"
     if max(prompt, completion) > MAX_TOKEN_PRICE_USD or request > MAX_REQUEST_PRICE_USD:
         return "price out of range"
-    return Pricing(prompt=prompt, completion=completion, request=request)
+    # Image and audio prices only filter ``max_price.image|audio``: one unreadable is left at 0.
+    image, audio = (_decimal(raw.get(k)) for k in ("image", "audio"))
+    image = image if image is not None and 0 <= image <= MAX_REQUEST_PRICE_USD else Decimal(0)
+    audio = audio if audio is not None and 0 <= audio <= MAX_TOKEN_PRICE_USD else Decimal(0)
+    return Pricing(prompt=prompt, completion=completion, request=request, image=image, audio=audio)
+
+
+def _rate(value: Any) -> float | None:
+    """The quality figure ``sort: exacto`` ranks by, where the API gives one (a share, 0..1)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    return None
 
 
 def _positive_int(value: Any) -> int | None:

@@ -183,6 +183,7 @@ STAGE_FIELDS = {
     "allow_fallbacks": "provider.allow_fallbacks",
     "data_collection": "provider.data_collection",
     "zdr": "provider.zdr",
+    "distillable": "provider.enforce_distillable_text",
     "quantization": "provider.quantizations",
     "max_price": "provider.max_price",
     "context_length": "needs.min_context",

@@ -18,6 +18,7 @@ chance.
 
 from __future__ import annotations
 
+import math
 import random
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -112,12 +113,15 @@ def variant_of(model_id: str) -> str | None:
 
 
 def effective_rules(rules: ProviderRules, model_id: str) -> ProviderRules:
-    """Apply ``:nitro`` (sort by throughput) and ``:floor`` (sort by price) shortcuts."""
+    """Apply ``:nitro`` (sort by throughput), ``:floor`` (sort by price) and ``:exacto``
+    (sort by tool-call quality) shortcuts."""
     variant = variant_of(model_id)
     if variant == "nitro":
         return rules.model_copy(update={"sort": SortBy.THROUGHPUT})
     if variant == "floor":
         return rules.model_copy(update={"sort": SortBy.PRICE})
+    if variant == "exacto":
+        return rules.model_copy(update={"sort": SortBy.EXACTO})
     return rules
 
 
@@ -166,6 +170,11 @@ def _stages(rules: ProviderRules, request: RouteRequest, model_id: str, model: M
     def zdr(ep: Endpoint) -> str | None:
         return "not a zero-data-retention endpoint; zdr is true" if rules.zdr and not ep.data_policy.zdr else None
 
+    def distillable(ep: Endpoint) -> str | None:
+        if model.distillable:
+            return None
+        return "the model's author does not allow distillation; enforce_distillable_text is true"
+
     def quantization(ep: Endpoint) -> str | None:
         if not rules.quantizations:
             return None
@@ -180,10 +189,12 @@ def _stages(rules: ProviderRules, request: RouteRequest, model_id: str, model: M
             ("prompt", ceiling.prompt, ep.pricing.per_million("prompt")),
             ("completion", ceiling.completion, ep.pricing.per_million("completion")),
             ("request", ceiling.request, ep.pricing.request),
+            ("image", ceiling.image, ep.pricing.image),
+            ("audio", ceiling.audio, ep.pricing.per_million("audio")),
         ]
         for name, limit, price in checks:
             if limit is not None and price > limit:
-                unit = "/request" if name == "request" else "/M tokens"
+                unit = _PRICE_UNITS.get(name, "/M tokens")
                 return f"{name} price ${_fmt(price)}{unit} above max_price ${_fmt(limit)}"
         return None
 
@@ -217,6 +228,8 @@ def _stages(rules: ProviderRules, request: RouteRequest, model_id: str, model: M
         stages.append(_Stage("data_collection", data_collection))
     if rules.zdr:
         stages.append(_Stage("zdr", zdr))
+    if rules.enforce_distillable_text:
+        stages.append(_Stage("distillable", distillable))
     if rules.quantizations:
         stages.append(_Stage("quantization", quantization))
     if rules.max_price is not None:
@@ -227,6 +240,9 @@ def _stages(rules: ProviderRules, request: RouteRequest, model_id: str, model: M
     if rules.require_parameters:
         stages.append(_Stage("require_parameters", required))
     return stages
+
+
+_PRICE_UNITS = {"request": "/request", "image": "/image"}
 
 
 def _fmt(value: Decimal) -> str:
@@ -390,7 +406,16 @@ def _sort_key(by: SortBy) -> Callable[[Endpoint], tuple[float, str]]:
         return lambda ep: (float(ep.pricing.blended), ep.tag)
     if by is SortBy.THROUGHPUT:
         return lambda ep: (-ep.throughput_last_30m.p50, ep.tag)
+    if by is SortBy.EXACTO:
+        return _quality_order
     return lambda ep: (ep.latency_last_30m.p50, ep.tag)
+
+
+def _quality_order(ep: Endpoint) -> tuple[float, str]:
+    """``exacto``: the lowest tool-call error rate first; endpoints never measured come after
+    every measured one (an unknown quality is not a good one)."""
+    rate = ep.tool_call_error_rate
+    return (math.inf if rate is None else rate, ep.tag)
 
 
 def _order(
@@ -519,13 +544,19 @@ def _preference_miss(ep: Endpoint, rules: ProviderRules) -> str | None:
 
 
 def _failure(model: Model, rules: ProviderRules, request: RouteRequest, emptied_by: str | None) -> RoutingFailure:
-    if emptied_by in ("only", "ignore", "order", "tier"):
+    # OpenRouter's allow-list message names the preference that emptied the pool; only the
+    # ``only`` wording is published, the ``ignore`` and ``order`` ones follow its pattern.
+    preference = {
+        "only": f"provider.only preference permits only: {', '.join(rules.only)}",
+        "ignore": f"provider.ignore preference excludes: {', '.join(rules.ignore)}",
+        "order": f"provider.order preference with allow_fallbacks false permits only: {', '.join(rules.order)}",
+    }.get(emptied_by or "")
+    if preference is not None:
         serving = ", ".join(sorted({ep.provider_slug for ep in model.endpoints}))
-        permits = ", ".join(rules.only or rules.order) or "none"
         return RoutingFailure(
             404,
             f"No allowed providers are available for the selected model. Providers serving "
-            f"{model.id}: {serving}, but your request's provider.only preference permits only: {permits}.",
+            f"{model.id}: {serving}, but your request's {preference}.",
             "not_found",
             ("allowed_providers",),
         )
@@ -538,6 +569,17 @@ def _failure(model: Model, rules: ProviderRules, request: RouteRequest, emptied_
             f"No endpoints found that support tool use. To learn more about provider routing, visit: {DOCS_URL}",
             "not_found",
             ("require_parameters",),
+        )
+    if emptied_by == "tier":
+        # Only tier endpoints serve it, and nothing selected them: OpenRouter's bare message.
+        return RoutingFailure(404, f"No endpoints found for {model.id}.", "not_found", ("tier",))
+    if emptied_by == "distillable":
+        return RoutingFailure(
+            404,
+            f"No endpoints found for {model.id} that allow distillation (provider.enforce_distillable_text). "
+            f"To learn more about provider routing, visit: {DOCS_URL}",
+            "not_found",
+            ("distillable",),
         )
     by = emptied_by or "unknown"
     return RoutingFailure(

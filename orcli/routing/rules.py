@@ -21,6 +21,7 @@ class SortBy(StrEnum):
     PRICE = "price"
     THROUGHPUT = "throughput"
     LATENCY = "latency"
+    EXACTO = "exacto"  # tool-call quality first: the lowest tool-call error rate leads
 
 
 class SortSpec(Frozen):
@@ -31,11 +32,15 @@ class SortSpec(Frozen):
 
 
 class PriceCeiling(Frozen):
-    """``provider.max_price``: prompt/completion in USD per million tokens, request per request."""
+    """``provider.max_price``: prompt/completion in USD per million tokens, request per request,
+    image per image. OpenRouter does not state the unit of ``audio``; audio is priced per token
+    like prompt and completion, so it is read the same way, in USD per million audio tokens."""
 
     prompt: Decimal | None = Field(default=None, ge=0)
     completion: Decimal | None = Field(default=None, ge=0)
     request: Decimal | None = Field(default=None, ge=0)
+    image: Decimal | None = Field(default=None, ge=0)
+    audio: Decimal | None = Field(default=None, ge=0)
 
 
 class PercentileCutoffs(Frozen):
@@ -55,6 +60,7 @@ class ProviderRules(Frozen):
     require_parameters: bool = False
     data_collection: Literal["allow", "deny"] = "allow"
     zdr: bool = False
+    enforce_distillable_text: bool = False  # only models whose author allows distillation
     quantizations: tuple[Quantization, ...] = ()
     sort: SortBy | SortSpec | None = None
     max_price: PriceCeiling | None = None

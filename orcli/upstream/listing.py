@@ -23,7 +23,11 @@ def _price(value: Decimal) -> str:
 
 def _pricing(ep: Endpoint) -> dict[str, str]:
     p = ep.pricing
-    return {"prompt": _price(p.prompt), "completion": _price(p.completion), "request": _price(p.request), "image": "0"}
+    prices = {"prompt": _price(p.prompt), "completion": _price(p.completion), "request": _price(p.request)}
+    prices["image"] = _price(p.image)
+    if p.audio:
+        prices["audio"] = _price(p.audio)
+    return prices
 
 
 def _percentiles(p: Percentiles) -> dict[str, float]:
@@ -85,6 +89,7 @@ def endpoint_json(model: Model, ep: Endpoint) -> dict[str, Any]:
         "uptime_last_1d": ep.uptime_last_30m,
         "latency_last_30m": _percentiles(ep.latency_last_30m),
         "throughput_last_30m": _percentiles(ep.throughput_last_30m),
+        **({} if ep.tool_call_error_rate is None else {"tool_call_error_rate": ep.tool_call_error_rate}),
     }
 
 

@@ -52,8 +52,8 @@ PARAMETER_KEYS = frozenset(
 
 # Keys of the ``provider`` object that OpenRouter documents but routing here does not model;
 # accepted and ignored so that real clients sending them are not refused.
-IGNORED_PROVIDER_KEYS = frozenset({"enforce_distillable_text", "experimental"})
-IGNORED_PRICE_KEYS = frozenset({"image", "audio"})
+IGNORED_PROVIDER_KEYS = frozenset({"experimental"})
+IGNORED_PRICE_KEYS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,6 +187,10 @@ def test_pull_from_the_simulator_matches_its_catalog() -> None:
         assert [e.max_completion_tokens for e in pulled.endpoints] == [
             e.max_completion_tokens for e in original.endpoints
         ]
+        # The quality figure sort: exacto ranks by is filled where the API gives one.
+        assert [e.tool_call_error_rate for e in pulled.endpoints] == [
+            e.tool_call_error_rate for e in original.endpoints
+        ]
     assert result.warnings == ("no ZDR list from /endpoints/zdr: no endpoint is marked zero-data-retention",)
 
 

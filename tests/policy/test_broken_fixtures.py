@@ -35,7 +35,7 @@ EXPECTED = {
         "expected one of: max_output_tokens, min_context, streaming, structured_output, tools"
     ),
     "bad-enum.yaml": "3:17: workflows.chat.data_class: input should be 'public', 'internal' or 'regulated'",
-    "bad-sort.yaml": "5:13: workflows.chat.provider.sort: input should be 'price', 'throughput' or 'latency'",
+    "bad-sort.yaml": "5:13: workflows.chat.provider.sort: input should be 'price', 'throughput', 'latency' or 'exacto'",
     "bad-quantization.yaml": (
         "5:28: workflows.chat.provider.quantizations[1]: input should be 'int4', 'int8', 'fp4', 'mxfp4', 'nvfp4', "
         "'fp6', 'fp8', 'mxfp8', 'fp16', 'bf16', 'fp32' or 'unknown'"

@@ -71,9 +71,11 @@ def test_bad_requests_are_400_naming_the_field(catalog: Catalog, body: Any, mess
     assert text.startswith(message)
 
 
-def test_documented_provider_keys_outside_the_model_are_accepted(catalog: Catalog) -> None:
-    body = request_body(provider={"enforce_distillable_text": True, "max_price": {"prompt": 5, "image": 1}})
+def test_documented_provider_keys_are_accepted(catalog: Catalog) -> None:
+    body = request_body(provider={"experimental": {}, "max_price": {"prompt": 5, "image": 1, "audio": 2}})
     assert Simulator(catalog).chat(body).status == 200
+    # enforce_distillable_text is modelled: a model whose author does not allow it has no endpoint.
+    assert Simulator(catalog).chat(request_body(provider={"enforce_distillable_text": True})).status == 404
 
 
 def test_deprecated_usage_and_stream_options_are_accepted(catalog: Catalog) -> None:
