@@ -24,6 +24,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from orcli.errors import InvalidValue
+from orcli.upstream.cache import cache_control
 from orcli.upstream.protocol import ApiError
 from orcli.upstream.records import Reply
 from orcli.upstream.simulator import METADATA_HEADERS, Simulator, WireRequest, error_reply, has_bearer, wants_metadata
@@ -60,11 +61,14 @@ class _SimulatorEndpoint:
             return
         authorization = None
         metadata = False
+        caching: dict[str, str] = {}
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorization = value.decode("latin-1")
             elif name.decode("latin-1") in METADATA_HEADERS:
                 metadata = metadata or wants_metadata(value.decode("latin-1"))
+            elif name.startswith(b"x-openrouter-cache"):
+                caching[name.decode("latin-1")] = value.decode("latin-1")
         request = WireRequest(
             method=scope["method"],
             path=scope["path"],
@@ -72,6 +76,7 @@ class _SimulatorEndpoint:
             body=body,
             authorized=has_bearer(authorization),
             metadata=metadata,
+            cache=cache_control(caching.get, authorization) if caching else None,
         )
         try:
             reply = self.sim.handle(request, time.monotonic() - self.origin)

@@ -19,8 +19,8 @@ import itertools
 import random
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -30,6 +30,7 @@ from orcli.catalog.load import default_catalog
 from orcli.catalog.model import Catalog, Endpoint
 from orcli.routing.plan import PlanCache, RoutingFailure
 from orcli.upstream import admin, content, effects, responses, router, sse, timing
+from orcli.upstream.cache import CacheControl, CacheEntry, ResponseCache, hit_body
 from orcli.upstream.faults.activation import Event
 from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
 from orcli.upstream.faults.engine import FaultEngine
@@ -61,6 +62,8 @@ class WireRequest:
     authorized: bool = True
     # ``X-OpenRouter-Metadata: enabled``: answers carry ``openrouter_metadata`` with the attempt trail.
     metadata: bool = False
+    # ``X-OpenRouter-Cache: true`` (see :mod:`orcli.upstream.cache`); None for every other request.
+    cache: CacheControl | None = None
 
 
 METADATA_HEADERS = ("x-openrouter-metadata", "x-openrouter-experimental-metadata")
@@ -152,6 +155,7 @@ class Simulator:
         self._usage_usd = Decimal(0)
         self._byok_usage_usd = Decimal(0)
         self._models_body = dumps(models_json(self.catalog, self.options.epoch_s))
+        self._cache = ResponseCache(limit)
 
     # --- records ---------------------------------------------------------------------------
 
@@ -211,6 +215,7 @@ class Simulator:
             self._generations.clear()
             self._engine.clear_firings()
             self._health.clear()
+            self._cache.clear()
             self._count = 0
             self._usage_usd = Decimal(0)
             self._byok_usage_usd = Decimal(0)
@@ -307,8 +312,13 @@ class Simulator:
         )
         if fired:
             return self._request_fault(call, fired[0], overhead)
+        if request.cache is not None and not chat.stream:
+            return self._through_cache(request.cache, request.body, call, steps, walk)
+        return self._route(call, steps, walk)
 
-        elapsed = overhead
+    def _route(self, call: _Call, steps: list[router.Step], walk: Iterator[router.Step]) -> Reply:
+        """OpenRouter's failover over the routed endpoints: the first answer, or the last error."""
+        elapsed = self.options.overhead_s
         last_error: ApiError | None = None
         skip_model: str | None = None
         for step in itertools.chain(steps, walk):
@@ -327,6 +337,41 @@ class Simulator:
                 skip_model = step.model_id  # any other error moves on to the next model
         assert last_error is not None
         return self._all_failed(call, last_error, elapsed)
+
+    def _through_cache(
+        self,
+        control: CacheControl,
+        body: bytes,
+        call: _Call,
+        steps: list[router.Step],
+        walk: Iterator[router.Step],
+    ) -> Reply:
+        entry = self._cache.lookup(control, body, call.now_s)
+        if entry is not None:
+            return self._cache_hit(call, entry)
+        reply = self._route(call, steps, walk)
+        if reply.status == 200 and reply.chunks is None and reply.failure is None and not reply.never_arrives:
+            # Stored as of the request's arrival: ``mock serve`` runs its clock in real time
+            # whatever its time scale, so an answer's simulated end is no moment it can compare.
+            self._cache.store(control, body, call.now_s, reply.body, call.gen_id)
+        return replace(reply, headers=(*reply.headers, ("x-openrouter-cache-status", "MISS")))
+
+    def _cache_hit(self, call: _Call, entry: CacheEntry) -> Reply:
+        overhead = self.options.overhead_s
+        body = hit_body(entry, call.gen_id, self.options.epoch_s + int(call.now_s))
+        served = (entry.model, entry.provider) if entry.model and entry.provider else None
+        self._record_request(call, 200, "cache_hit", overhead, served, 0.0)
+        self._store_generation(
+            call.gen_id, partial(_hit_generation, self._generations.get(entry.source_id), call.gen_id, overhead)
+        )
+        headers = (
+            JSON,
+            ("x-generation-id", call.gen_id),
+            ("x-openrouter-cache-status", "HIT"),
+            ("x-openrouter-cache-age", str(max(0, int(call.now_s - entry.stored_at_s)))),
+            ("x-openrouter-cache-source-id", entry.source_id),
+        )
+        return Reply(200, headers, body, delay_s=overhead)
 
     def _generation_id(self, now_s: float, rng: random.Random) -> str:
         tail = "".join(rng.choices(_GEN_ALPHABET, k=20))
@@ -652,6 +697,25 @@ class Simulator:
 
 def _refuses(fault: FaultSpec) -> bool:
     return fault.acts.effect is Effect.REFUSE
+
+
+def _hit_generation(source: Callable[[], dict[str, Any]] | None, gen_id: str, latency_s: float) -> dict[str, Any]:
+    """``/generation`` of a cache hit: the stored answer's record, with nothing charged and no
+    provider attempt (the stored one may already have been dropped from history)."""
+    base = source() if source is not None else {}
+    return {
+        **base,
+        "id": gen_id,
+        "latency": round(latency_s * 1000),
+        "generation_time": 0,
+        "tokens_prompt": 0,
+        "tokens_completion": 0,
+        "native_tokens_prompt": 0,
+        "native_tokens_completion": 0,
+        "total_cost": 0.0,
+        "upstream_inference_cost": None,
+        "provider_responses": [],
+    }
 
 
 def _delays(acts: Behaviour) -> bool:

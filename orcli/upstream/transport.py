@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 
 from orcli.clock import LOOP_CLOCK, AsyncClock, Clock, VirtualClock
+from orcli.upstream.cache import cache_control
 from orcli.upstream.records import Reply
 from orcli.upstream.simulator import METADATA_HEADERS, Simulator, WireRequest, has_bearer, wants_metadata
 
@@ -43,6 +44,7 @@ def _wire(request: httpx.Request, body: bytes) -> WireRequest:
         body=body,
         authorized=has_bearer(request.headers.get("authorization")),
         metadata=any(wants_metadata(request.headers.get(name)) for name in METADATA_HEADERS),
+        cache=cache_control(request.headers.get, request.headers.get("authorization")),
     )
 
 
