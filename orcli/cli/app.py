@@ -109,11 +109,14 @@ def compile(
         str, typer.Option(help="Model fallback via 'openrouter' (models field) or 'client' (app-side chain).")
     ] = "openrouter",
     overrides: OverridesOpt = None,
+    as_preset: Annotated[
+        bool, typer.Option("--as-preset", help="Emit the workflows as OpenRouter preset bodies (a presets file).")
+    ] = False,
 ) -> int:
     """Print the exact OpenRouter request fragment and the client-side settings, as JSON."""
     from orcli.cli import policy_cmds
 
-    policy_cmds.compile_cmd(policy, workflow, mode, overrides)
+    policy_cmds.compile_cmd(policy, workflow, mode, overrides, as_preset=as_preset)
     return ExitCode.OK
 
 
@@ -310,6 +313,9 @@ def mock_serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0 = any free port).")] = 8787,
     catalog: CatalogOpt = None,
     faults: Annotated[Path | None, typer.Option("--faults", help="Faults file (YAML or JSON).")] = None,
+    presets: Annotated[
+        Path | None, typer.Option("--presets", help="Presets file (YAML or JSON): presets: {slug: {fields}}.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for routing, timing and content.")] = 0,
     time_scale: Annotated[
         float, typer.Option(min=0.0, help="Multiply every simulated delay (0 = answer at once).")
@@ -319,7 +325,7 @@ def mock_serve(
     """Serve the OpenRouter API (chat completions, models, generation, key) with injectable faults."""
     from orcli.cli import mock_cmds
 
-    mock_cmds.serve_cmd(host, port, catalog, faults, seed, time_scale, allow_remote)
+    mock_cmds.serve_cmd(host, port, catalog, faults, presets, seed, time_scale, allow_remote)
     return ExitCode.OK
 
 

@@ -22,6 +22,7 @@ from orcli.overrides.effect import exclusion_cause
 from orcli.overrides.location import read_overrides
 from orcli.overrides.model import Override
 from orcli.overrides.resolve import ResolvedWorkflow, compile_resolved, override_summary, resolve_workflow
+from orcli.policy.compile import chat_fragment
 from orcli.policy.explain import Explanation, explain_workflow
 from orcli.policy.lint import lint_policy
 from orcli.policy.load import LoadedPolicy, load_policy
@@ -61,7 +62,13 @@ def _refuse_unknown_names(loaded: LoadedPolicy, workflow: str | None, catalog: C
 
 
 def compile_cmd(
-    path: Path, workflow: str | None, mode: str, overrides: str | None = None, catalog_path: Path | None = None
+    path: Path,
+    workflow: str | None,
+    mode: str,
+    overrides: str | None = None,
+    catalog_path: Path | None = None,
+    *,
+    as_preset: bool = False,
 ) -> None:
     if mode not in ("openrouter", "client"):
         raise UsageError(f"--mode: expected 'openrouter' or 'client', got '{mode}'")
@@ -69,6 +76,13 @@ def compile_cmd(
     if workflow is not None:
         loaded.workflow(workflow)  # an unknown workflow is named as such, before any lint
     _refuse_unknown_names(loaded, workflow, load_catalog(catalog_path))
+    if as_preset:
+        if mode != "openrouter":
+            raise UsageError("--as-preset: a preset is OpenRouter's, so it takes --mode openrouter")
+        # OpenRouter holds the routing part; the client settings stay in the app.
+        presets = {r.name: chat_fragment(r.workflow, "openrouter") for r in _resolved(loaded, workflow, overrides)}
+        print_json({"presets": presets})
+        return
     compiled = [compile_resolved(r, mode) for r in _resolved(loaded, workflow, overrides)]  # type: ignore[arg-type]
     print_json(compiled[0] if workflow is not None else compiled)
 

@@ -40,6 +40,7 @@ from orcli.policy.model import Workflow
 from orcli.sourcefile import path_kind, shown_path
 from orcli.upstream import Simulator, SimulatorOptions
 from orcli.upstream.faults import FaultSpec, Firing
+from orcli.upstream.presets import bodies
 from orcli.upstream.transport import AsyncSimulatorTransport
 from orcli.vtime import run_virtual
 
@@ -183,7 +184,9 @@ async def _run_mock(
     options = DRILL_SIMULATOR
     if keep_upstream is not None:  # history changes no answer: it is only remembered
         options = replace(options, history_limit=SimulatorOptions().history_limit)
-    simulator = Simulator(inputs.catalog, faults=scenario.faults, seed=inputs.seed, options=options)
+    simulator = Simulator(
+        inputs.catalog, faults=scenario.faults, seed=inputs.seed, options=options, presets=bodies(scenario.presets)
+    )
     start = anyio.current_time()
     transport: httpx.AsyncBaseTransport = AsyncSimulatorTransport(simulator, origin_s=start)
     if wrap_transport is not None:

@@ -19,6 +19,7 @@ from orcli.errors import InputError
 from orcli.frozen import Frozen
 from orcli.sourcefile import Document, expand_files, load_document, parse_model, sniff_kind, wrong_kind
 from orcli.upstream.faults import FaultSpec, with_ids
+from orcli.upstream.presets import Preset, PresetSlug
 
 ToolName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")]
 
@@ -140,6 +141,7 @@ class Scenario(Frozen):
     target: Literal["mock", "live"] = "mock"
     traffic: Traffic
     faults: tuple[FaultSpec, ...] = ()
+    presets: dict[PresetSlug, Preset] = Field(default_factory=dict)  # served by the simulator
     overrides: str | None = None  # an overrides file, relative to the scenario file
     expect: tuple[ExpectationSpec, ...] = Field(min_length=1)
 

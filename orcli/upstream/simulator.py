@@ -19,7 +19,7 @@ import itertools
 import random
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
@@ -38,6 +38,7 @@ from orcli.upstream.faults.log import Firing
 from orcli.upstream.faults.spec import FaultSpec
 from orcli.upstream.health import HealthTracker
 from orcli.upstream.listing import endpoints_json, model_json, models_json
+from orcli.upstream.presets import apply_preset
 from orcli.upstream.protocol import ApiError, ChatRequest, bad_request, dumps, parse_chat
 from orcli.upstream.records import AttemptRecord, ChatRequestRecord, Reply
 
@@ -137,6 +138,7 @@ class Simulator:
         seed: int = 0,
         *,
         options: SimulatorOptions | None = None,
+        presets: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.catalog = catalog if catalog is not None else default_catalog()
         self.seed = seed
@@ -156,6 +158,7 @@ class Simulator:
         self._byok_usage_usd = Decimal(0)
         self._models_body = dumps(models_json(self.catalog, self.options.epoch_s))
         self._cache = ResponseCache(limit)
+        self.presets: dict[str, Mapping[str, Any]] = dict(presets or {})  # slug -> fields
 
     # --- records ---------------------------------------------------------------------------
 
@@ -287,7 +290,13 @@ class Simulator:
         overhead = self.options.overhead_s
         if not request.authorized:
             return self._refused(index, now_s, None, _no_auth(), overhead)
-        chat = parse_chat(request.body, default_model=self._default_model)
+        body = request.body
+        if b"preset" in body:  # only a request that may name a preset pays for the merge
+            merged = apply_preset(body, self.presets)
+            if isinstance(merged, ApiError):
+                return self._refused(index, now_s, None, merged, overhead)
+            body = merged
+        chat = parse_chat(body, default_model=self._default_model)
         if isinstance(chat, ApiError):
             return self._refused(index, now_s, None, chat, overhead)
         unknown = router.unknown_models(chat, self.catalog)
