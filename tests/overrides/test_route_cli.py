@@ -144,7 +144,7 @@ def test_refused_when_no_endpoint_stays_eligible(env: Env) -> None:
     assert result.stderr == (
         f"refused: disable provider azure in every workflow leaves no eligible endpoint for workflow "
         f"'pinned' ({env.policy_file}): No allowed providers are available for the selected model. Providers "
-        f"serving openai/gpt-4o-mini: azure, openai, but your request's provider.only preference permits only: "
+        f"serving openai/gpt-4o-mini: azure, openai, but your request's provider.ignore preference excludes: "
         f"azure.; see 'orcli route preview', or add --force\n"
     )
     assert not env.overrides.exists()
