@@ -16,9 +16,10 @@ import random
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from orcli.catalog.model import Endpoint
+from orcli.frozen import Frozen
 from orcli.upstream.content import Completion
 from orcli.upstream.effects import AttemptError, Slowdown
 from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
@@ -42,10 +43,8 @@ HOOKS: Mapping[Effect, tuple[str, ...]] = {
 }
 
 
-class Fault(BaseModel):
+class Fault(Frozen):
     """What every fault kind shares: an id, a target and the activation conditions."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     # --- declarations: each kind sets these ---------------------------------------------------
     registry: ClassVar[dict[str, type[Fault]]] = {}  # kind name -> class, filled as kinds are defined

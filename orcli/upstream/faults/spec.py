@@ -30,9 +30,10 @@ import operator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 import orcli.upstream.faults.kinds  # noqa: F401 - defines, and so registers, every kind
+from orcli.frozen import Frozen
 from orcli.sourcefile import load_document, parse_model
 from orcli.upstream.faults.kind import Fault, FaultId, kind_name, kinds
 
@@ -64,10 +65,8 @@ def with_ids(faults: tuple[FaultSpec, ...] | list[FaultSpec], *, start: int = 1)
     return tuple(out)
 
 
-class FaultPlan(BaseModel):
+class FaultPlan(Frozen):
     """A faults file: ``faults: [...]`` (a bare list is accepted too)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     faults: tuple[FaultSpec, ...] = ()
 
