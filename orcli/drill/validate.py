@@ -16,7 +16,7 @@ from pathlib import Path
 
 from orcli.catalog.model import Catalog
 from orcli.errors import InputError
-from orcli.policy.validate import LoadFailure, PolicyCheck, PolicyChecker, ValidationReport
+from orcli.policy.validate import LoadFailure, PolicyCheck, PolicyChecker, ValidationReport, expand_paths
 from orcli.sourcefile import Document, expand_files, load_document, sniff_kind
 
 
@@ -34,7 +34,7 @@ def validate_inputs(
     report = ValidationReport()
     policies = PolicyChecker(report, catalog, checks)
     scenarios: list[Document] = []
-    for path in _expand(paths, report):
+    for path in expand_paths(paths, report, _policies_or_scenarios):
         try:
             document = load_document(path)
         except InputError as exc:
@@ -64,18 +64,5 @@ def _check_scenario(
         report.load_failures.append(LoadFailure.from_error(document.path, exc))
 
 
-def _expand(paths: Iterable[str | Path], report: ValidationReport) -> list[Path]:
-    files: list[Path] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        try:
-            found = expand_files([raw], kind="policy or scenario", recursive=True)
-        except InputError as exc:
-            report.load_failures.append(LoadFailure.from_error(str(raw), exc))
-            continue
-        for path in found:
-            key = path.resolve()
-            if key not in seen:  # a folder and a file inside it name the same file twice
-                seen.add(key)
-                files.append(path)
-    return files
+def _policies_or_scenarios(paths: list[str | Path]) -> list[Path]:
+    return expand_files(paths, kind="policy or scenario", recursive=True)

@@ -9,6 +9,7 @@ runs outside any lock, and both stores refuse and audit in exactly the same way.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,3 +110,35 @@ def plan_clear(current: OverridesFile, *, now: datetime, expired_only: bool, why
 def _unknown(override_id: str, current: OverridesFile, location: str) -> str:
     known = ", ".join(o.id for o in current.overrides) or "none"
     return f"{location}: no override '{override_id}' (ids in the store: {known})"
+
+
+class PlannedStore(ABC):
+    """The writing verbs every store shares: each is a decision above, committed by the
+    store's own ``_commit`` (a file swap under a lock, or a Redis transaction)."""
+
+    @property
+    @abstractmethod
+    def location(self) -> str: ...
+
+    @abstractmethod
+    def _commit(self, decide: Callable[[OverridesFile], Change], now: datetime) -> Change: ...
+
+    def add(
+        self, override: Override, *, now: datetime, check: AddCheck | None = None, replace: Sequence[str] = ()
+    ) -> Override:
+        """Append ``override`` (with a fresh id if its id is taken) and return it as stored."""
+        change = self._commit(
+            lambda current: plan_add(current, override, check=check, replace=replace, location=self.location), now
+        )
+        assert change.added is not None
+        return change.added
+
+    def enable(self, override_id: str, *, now: datetime, why: str | None = None) -> Override:
+        """Remove one override, which re-enables the route it disabled or forced."""
+        change = self._commit(lambda current: plan_enable(current, override_id, why=why, location=self.location), now)
+        return change.removed[0]
+
+    def clear(self, *, now: datetime, expired_only: bool = False, why: str | None = None) -> tuple[Override, ...]:
+        """Remove every override (or only the expired ones); returns what was removed."""
+        change = self._commit(lambda current: plan_clear(current, now=now, expired_only=expired_only, why=why), now)
+        return change.removed

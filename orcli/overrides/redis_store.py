@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from orcli.errors import InputError, InvalidValue
-from orcli.overrides.changes import AddCheck, Change, plan_add, plan_clear, plan_enable
+from orcli.overrides.changes import Change, PlannedStore
 from orcli.overrides.model import Override, OverridesFile
 from orcli.overrides.store import current_actor
 from orcli.overrides.url import RedisLocation, StoreUnavailable
@@ -100,7 +100,7 @@ def connect(location: RedisLocation) -> Any:
     )
 
 
-class RedisStore:
+class RedisStore(PlannedStore):
     """The overrides at a ``redis://`` location; the same methods as the file store."""
 
     def __init__(self, location: RedisLocation, *, actor: str | None = None, client: Any = None) -> None:
@@ -142,23 +142,6 @@ class RedisStore:
         except ValidationError as exc:
             raise InputError(f"{self.location}: {exc.errors(include_url=False)[0]['msg']}") from None
         return Snapshot(int(version), content, tuple(dangling))
-
-    def add(
-        self, override: Override, *, now: datetime, check: AddCheck | None = None, replace: Sequence[str] = ()
-    ) -> Override:
-        change = self._commit(
-            lambda current: plan_add(current, override, check=check, replace=replace, location=self.location), now
-        )
-        assert change.added is not None
-        return change.added
-
-    def enable(self, override_id: str, *, now: datetime, why: str | None = None) -> Override:
-        change = self._commit(lambda current: plan_enable(current, override_id, why=why, location=self.location), now)
-        return change.removed[0]
-
-    def clear(self, *, now: datetime, expired_only: bool = False, why: str | None = None) -> tuple[Override, ...]:
-        change = self._commit(lambda current: plan_clear(current, now=now, expired_only=expired_only, why=why), now)
-        return change.removed
 
     def _commit(self, decide: Callable[[OverridesFile], Change], now: datetime) -> Change:
         return self._guard(lambda: self._commit_once_settled(decide, now))

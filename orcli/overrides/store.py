@@ -31,8 +31,8 @@ from pathlib import Path
 import yaml
 
 from orcli.errors import InputError
-from orcli.overrides.changes import AddCheck, AuditEvent, Change, plan_add, plan_clear, plan_enable
-from orcli.overrides.model import Override, OverridesFile
+from orcli.overrides.changes import AuditEvent, Change, PlannedStore
+from orcli.overrides.model import OverridesFile
 from orcli.project import project_root
 from orcli.sourcefile import load_document, parse_model
 
@@ -117,7 +117,7 @@ def render_overrides(content: OverridesFile) -> str:
     return _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
 
-class FileStore:
+class FileStore(PlannedStore):
     """The overrides file at ``path`` and its audit log (see the module's notes on writing)."""
 
     def __init__(self, path: str | Path, *, actor: str | None = None, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
@@ -133,26 +133,6 @@ class FileStore:
 
     def read(self) -> OverridesFile:
         return load_overrides(self.path)
-
-    def add(
-        self, override: Override, *, now: datetime, check: AddCheck | None = None, replace: Sequence[str] = ()
-    ) -> Override:
-        """Append ``override`` (with a fresh id if its id is taken) and return it as stored."""
-        change = self._commit(
-            lambda current: plan_add(current, override, check=check, replace=replace, location=self.location), now
-        )
-        assert change.added is not None
-        return change.added
-
-    def enable(self, override_id: str, *, now: datetime, why: str | None = None) -> Override:
-        """Remove one override, which re-enables the route it disabled or forced."""
-        change = self._commit(lambda current: plan_enable(current, override_id, why=why, location=self.location), now)
-        return change.removed[0]
-
-    def clear(self, *, now: datetime, expired_only: bool = False, why: str | None = None) -> tuple[Override, ...]:
-        """Remove every override (or only the expired ones); returns what was removed."""
-        change = self._commit(lambda current: plan_clear(current, now=now, expired_only=expired_only, why=why), now)
-        return change.removed
 
     def _commit(self, decide: Callable[[OverridesFile], Change], now: datetime) -> Change:
         """Decide on a snapshot without the lock; commit under it only if the file still

@@ -70,12 +70,18 @@ class ValidationReport:
         return bool(self.errors or (strict and self.warnings))
 
 
-def _expand(paths: Iterable[str | Path], report: ValidationReport) -> list[Path]:
+def expand_paths(
+    paths: Iterable[str | Path],
+    report: ValidationReport,
+    expand: Callable[[list[str | Path]], list[Path]] = policy_files,
+) -> list[Path]:
+    """The files that ``paths`` name, each once; a path that cannot be expanded becomes a
+    load failure of ``report`` instead of stopping the others."""
     files: list[Path] = []
     seen: set[Path] = set()
     for raw in paths:
         try:
-            found = policy_files([raw])
+            found = expand([raw])
         except InputError as exc:
             report.load_failures.append(LoadFailure.from_error(str(raw), exc))
             continue
@@ -101,7 +107,7 @@ def validate_paths(
     """Load and lint every policy, and run the extra ``checks`` on each."""
     report = ValidationReport()
     checker = PolicyChecker(report, catalog, checks)
-    for path in _expand(paths, report):
+    for path in expand_paths(paths, report):
         checker.check_path(path)
     return report
 
