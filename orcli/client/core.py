@@ -166,9 +166,13 @@ class AttemptPlan:
 class Engine:
     """Lifetime state of one client: RNG, breakers, spend, Retry-After memory, caches."""
 
-    def __init__(self, settings: Settings, seed: int) -> None:
+    def __init__(self, settings: Settings, seed: int | None) -> None:
         self.settings = settings
+        # No seed: the OS's entropy, so two processes neither share idempotency keys nor
+        # draw the same jitter (a fleet that failed together must not retry in lockstep).
+        # A seed (drills, tests) makes both reproducible.
         self.rng = random.Random(seed)
+        self.seeded = seed is not None
         self.breakers = Breakers(settings.workflow.circuit_breaker)
         self.spend = Spend()
         self.schemas = SchemaCache()
@@ -191,7 +195,9 @@ class Engine:
         return twin
 
     def new_idempotency_key(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        if self.seeded:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return str(uuid.uuid4())
 
     def provider_slug(self, model: str, display_name: str) -> str:
         """The routing slug for a provider display name (``provider.ignore`` takes slugs)."""

@@ -4,6 +4,11 @@ The key is read once (argument or ``OPENROUTER_API_KEY``) and only :meth:`ApiKey
 returns it, for the ``Authorization`` header and nothing else. Any text that came from
 the upstream (error messages, raw provider bodies) passes :func:`redact` before it is
 stored in a record, because some gateways echo the key they rejected.
+
+A key long and random enough to be a real secret is masked wherever it occurs. A short
+or word-like key (``bench`` against a local server) could also be part of a model name,
+an id or a sentence, so it is masked only where it stands alone: masking it inside
+``bench/model-1`` would corrupt the name and protect nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ ENV_VAR = "OPENROUTER_API_KEY"
 _MASK = "[redacted]"
 HINT_CHARS = 4
 MIN_CHARS_FOR_HINT = 16  # a shorter secret would give away too large a share of itself
+MIN_CHARS_ANYWHERE = 20  # a key this long without spaces cannot occur in other text by chance
 # Keys of OpenRouter (sk-or-v1-...), OpenAI-style gateways (sk-...) and bearer tokens in echoed headers.
 _KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9_\-.=]{8,})")
 
@@ -22,10 +28,15 @@ _KEYLIKE = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9_\-.=]{8,})")
 class ApiKey:
     """An API key whose repr, str and format never show it."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_standalone", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value.strip()
+        self._standalone: re.Pattern[str] | None = None
+        if not _key_shaped(self._value):
+            # Not inside a word, a path, a model name (``bench/x``, ``x-bench``) or a dotted id.
+            escaped = re.escape(self._value)
+            self._standalone = re.compile(rf"(?<![\w\-/@:.]){escaped}(?![\w\-/@:]|\.\w)")
 
     def reveal(self) -> str:
         """The key itself: only for the Authorization header."""
@@ -52,6 +63,14 @@ class ApiKey:
     def __format__(self, spec: str) -> str:
         return repr(self)
 
+    def scrub(self, text: str) -> str:
+        """``text`` with this key masked (see the module's note on short keys)."""
+        if not self._value or self._value not in text:
+            return text
+        if self._standalone is None:
+            return text.replace(self._value, _MASK)
+        return self._standalone.sub(_MASK, text)
+
     def __bool__(self) -> bool:
         return bool(self._value)
 
@@ -70,6 +89,10 @@ def resolve_api_key(explicit: str | None) -> ApiKey | None:
 
 def redact(text: str, key: ApiKey | None) -> str:
     """``text`` with the key (and anything shaped like a key) replaced by a mask."""
-    if key is not None and key.reveal() and key.reveal() in text:
-        text = text.replace(key.reveal(), _MASK)
+    if key is not None:
+        text = key.scrub(text)
     return _KEYLIKE.sub(_MASK, text) if "sk-" in text or "Bearer" in text else text
+
+
+def _key_shaped(value: str) -> bool:
+    return bool(_KEYLIKE.fullmatch(value)) or (len(value) >= MIN_CHARS_ANYWHERE and not any(c.isspace() for c in value))

@@ -34,7 +34,8 @@ class ClientShell(Generic[TransportT, ClockT]):
     OpenRouter's ``models`` to openrouter.ai (or a transport whose ``openrouter_compatible``
     attribute is true) and walks the chain itself against any other base URL. ``clock``
     defaults to the system's (sync) or the event loop's (async); ``seed`` fixes the
-    backoff jitter and the generated idempotency keys.
+    backoff jitter and the generated idempotency keys (without one both come from the OS's
+    entropy, different in every process).
 
     ``overrides`` names the on-call route overrides store, a path or a ``redis://`` URL
     (see docs/overrides.md); by default ``ORCLI_OVERRIDES`` when set, else none. Every
@@ -51,7 +52,7 @@ class ClientShell(Generic[TransportT, ClockT]):
         base_url: str = BASE_URL,
         transport: TransportT | None = None,
         clock: ClockT | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         fallback_mode: FallbackChoice | None = None,
         workflow_name: str = "default",
         catalog: Catalog | None = None,

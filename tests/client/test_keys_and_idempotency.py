@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
+import subprocess
+import sys
+import uuid
 from dataclasses import asdict
+from typing import Any
 
 import httpx
 import pytest
@@ -107,3 +112,69 @@ def test_tool_calls_carry_keys_derived_from_the_request_key() -> None:
     tools = [{"type": "function", "function": {"name": n, "parameters": {"type": "object"}}} for n in ("a", "b")]
     result = client(fake, clock).chat(HELLO, tools=tools, idempotency_key="req-7")
     assert [(t.name, t.idempotency_key) for t in result.tool_calls] == [("a", "req-7:0"), ("b", "req-7:1")]
+
+
+_ONE_PROCESS = """
+import json, random
+import httpx
+from orcli.client.sync_client import Client
+from orcli.clock import VirtualClock
+from orcli.policy.model import Workflow
+
+calls = []
+def handler(request):
+    calls.append(request.headers["idempotency-key"])
+    if len(calls) == 1:
+        return httpx.Response(429, json={"error": {"code": 429, "message": "slow down"}})
+    answer = {"message": {"content": "hi"}, "finish_reason": "stop"}
+    return httpx.Response(200, json={"model": "m", "choices": [answer]})
+
+clock = VirtualClock()
+wf = Workflow.model_validate({"models": {"primary": "openai/gpt-4o-mini"}})
+client = Client(wf, base_url="http://gateway.internal/v1", transport=httpx.MockTransport(handler), clock=clock)
+result = client.chat([{"role": "user", "content": "hi"}])
+print(json.dumps({"key": result.idempotency_key, "jitter": result.attempts[1].wait_before_s}))
+"""
+
+
+def _run_process() -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", _ONE_PROCESS], capture_output=True, text=True, check=True)
+    loaded: dict[str, Any] = json.loads(done.stdout)
+    return loaded
+
+
+def test_two_processes_without_a_seed_send_different_keys_and_draw_different_jitter() -> None:
+    first, second = _run_process(), _run_process()
+    assert first["key"] != second["key"]
+    assert uuid.UUID(first["key"]).version == 4
+    assert first["jitter"] != second["jitter"]
+    assert 0 < first["jitter"] <= 0.5 and 0 < second["jitter"] <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("bench/model-1 is not a valid model ID", True),
+        ("openai/gpt-4o-mini-bench failed", True),
+        ("generation gen-bench-7 not found", True),
+        ("the benchmark finished", True),
+        ("Incorrect API key provided: bench.", False),
+        ("Bearer bench was refused", False),
+        ("bench", False),
+    ],
+)
+def test_a_short_key_is_masked_where_it_stands_alone_and_nowhere_else(text: str, kept: bool) -> None:
+    scrubbed = redact(text, ApiKey("bench"))
+    assert (scrubbed == text) is kept
+    if not kept:
+        assert "bench" not in scrubbed and "[redacted]" in scrubbed
+
+
+def test_a_short_key_leaves_model_names_in_the_ledger_intact() -> None:
+    clock = VirtualClock()
+    fake = FakeOpenRouter([fail(400, "bench/model-1 is not a valid model ID"), fail(401, "bad key bench")], clock)
+    wf = workflow(models={"primary": "openai/gpt-4o-mini"})
+    c = client(fake, clock, wf, api_key="bench")
+    refused = c.chat(HELLO)
+    assert refused.attempts[0].detail == "400: bench/model-1 is not a valid model ID"
+    assert c.chat(HELLO).attempts[0].detail == "401: bad key [redacted]"
