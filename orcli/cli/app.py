@@ -448,8 +448,22 @@ def diff(
         Path | None,
         typer.Option("--summary", help="Also append the Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)."),
     ] = None,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow",
+            metavar="RULE",
+            help="Accept one gate rule knowingly (data-policy, loosened-cap, require-parameters); repeatable. "
+            "The output still records it.",
+        ),
+    ] = None,
+    max_loosen: Annotated[
+        float, typer.Option("--max-loosen", help="A budget or price cap may rise by at most this factor.")
+    ] = 2.0,
 ) -> int:
-    """What a policy change does: requests, endpoints, cost, chains and drill verdicts. Exit 1 on a regression."""
+    """What a policy change does: requests, endpoints, cost, chains and drill verdicts. Exit 1 on a regression
+    or a broken gate rule (a newly eligible endpoint against the data class, a loosened cap, a dropped
+    require_parameters)."""
     from orcli.cli.diff_cmd import diff_cmd
 
     return diff_cmd(
@@ -460,6 +474,8 @@ def diff(
         catalog_path=catalog,
         output_format=output_format,
         summary_path=summary,
+        allow=allow,
+        max_loosen=max_loosen,
     )
 
 

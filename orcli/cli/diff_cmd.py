@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 from orcli.catalog.load import load_catalog
 from orcli.cli.boundary import ExitCode, UsageError
+from orcli.diff.gate import DEFAULT_MAX_LOOSEN, RULES
 from orcli.diff.git import open_repo
 from orcli.diff.render import RENDERERS, render_markdown
 from orcli.diff.report import build_report
@@ -27,16 +29,32 @@ def diff_cmd(
     catalog_path: Path | None,
     output_format: str,
     summary_path: Path | None,
+    allow: list[str] | None = None,
+    max_loosen: float = float(DEFAULT_MAX_LOOSEN),
 ) -> ExitCode:
     renderer = RENDERERS.get(output_format)
     if renderer is None:
         raise UsageError(f"--format: expected one of {', '.join(RENDERERS)}, got '{output_format}'")
+    for rule in allow or []:
+        if rule not in RULES:
+            raise UsageError(f"--allow: no gate rule '{rule}' (rules: {', '.join(RULES)})")
+    if not max_loosen >= 1:
+        raise UsageError(f"--max-loosen: a factor of at least 1, got {max_loosen:g}")
     drills_dir, drills_note = _scenarios(scenarios, no_drills)
     catalog = load_catalog(catalog_path)
     with tempfile.TemporaryDirectory(prefix="orcli-diff-") as tmp:
         scratch = Path(tmp)
         old, new = _sides(paths, base, scratch)
-        report = build_report(old, new, catalog, scenarios=drills_dir, drills_note=drills_note, scratch=scratch)
+        report = build_report(
+            old,
+            new,
+            catalog,
+            scenarios=drills_dir,
+            drills_note=drills_note,
+            scratch=scratch,
+            allow=frozenset(allow or ()),
+            max_loosen=Decimal(str(max_loosen)),
+        )
     sys.stdout.write(renderer(report))
     if summary_path is not None:
         _append(summary_path, render_markdown(report))

@@ -84,6 +84,7 @@ def render_text(report: DiffReport) -> str:
     out.append("")
     out.append(_headline(report))
     out.extend(f"  {b.path}:{b.line}:{b.col}: {b.title}: {b.message}" for b in report.blames)
+    out.extend(f"  allowed (--allow {b.rule}): {b.path}:{b.line}:{b.col}: {b.message}" for b in report.allowed)
     return "\n".join(out) + "\n"
 
 
@@ -207,7 +208,7 @@ def _scenario_json(c: ScenarioComparison) -> dict[str, Any]:
 
 
 def _blame_json(b: Blame) -> dict[str, Any]:
-    return {"path": b.path, "line": b.line, "col": b.col, "title": b.title, "message": b.message}
+    return {"path": b.path, "line": b.line, "col": b.col, "title": b.title, "message": b.message, "rule": b.rule}
 
 
 def render_json(report: DiffReport) -> str:
@@ -216,6 +217,7 @@ def render_json(report: DiffReport) -> str:
         "new": report.new_label,
         "passed": not report.blames,
         "failures": [_blame_json(b) for b in report.blames],
+        "allowed": [_blame_json(b) for b in report.allowed],
         "workflows": [_workflow_json(w) for w in report.workflows],
         "lint": {
             "new_errors": [f.to_json() for f in report.new_errors],
@@ -266,6 +268,9 @@ def render_github(report: DiffReport) -> str:
     out: list[str] = []
     for b in report.blames:
         out.append(_annotation("error", b.path, b.line, b.col, f"orcli diff: {b.title}", b.message))
+    for b in report.allowed:
+        title = f"orcli diff: {b.title} allowed (--allow {b.rule})"
+        out.append(_annotation("notice", b.path, b.line, b.col, title, b.message))
     for f in report.new_warnings:
         out.append(_annotation("warning", f.path, f.line, f.col, f"orcli diff: new lint warning [{f.rule}]", f.message))
     for diff in report.changed:
@@ -296,6 +301,11 @@ def render_markdown(report: DiffReport) -> str:
     out = [f"## {icon} orcli diff: `{report.old_label}` → `{report.new_label}`", "", f"**{_headline(report)}**", ""]
     if report.blames:
         out.extend(f"- `{b.path}:{b.line}`: **{_cell(b.title)}**: {_cell(b.message)}" for b in report.blames)
+        out.append("")
+    if report.allowed:
+        out.extend(
+            f"- allowed with `--allow {b.rule}`: `{b.path}:{b.line}`: {_cell(b.message)}" for b in report.allowed
+        )
         out.append("")
     out.extend(f"> note: {_cell(n)}" for n in report.notes)
     if report.changed:

@@ -1,18 +1,23 @@
 """The whole diff of two policy sets, and the gate: what fails it, and at which line.
 
-The gate fails (exit 1) when the new side adds a lint error, or a scenario that
-passed under the old policy fails (or no longer runs) under the new one. Each such
-failure is a :class:`Blame`: the policy file and line that did it, and why.
+The gate fails (exit 1) when the new side adds a lint error, breaks one of the named
+policy rules (orcli.diff.gate), or a scenario that passed under the old policy fails (or
+no longer runs) under the new one. Each such failure is a :class:`Blame`: the policy file
+and line that did it, and why. A rule accepted with ``--allow RULE`` is still recorded,
+as allowed, so the acceptance shows in the output.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from orcli.catalog.model import Catalog
 from orcli.diff.compare import WorkflowDiff, compare
 from orcli.diff.drills import ExpectationChange, ScenarioComparison, compare_scenarios
+from orcli.diff.gate import DEFAULT_MAX_LOOSEN, GateHit, gate_hits
 from orcli.diff.sources import PolicySide
 from orcli.errors import InputError
 from orcli.policy.lint import Finding, lint_policy
@@ -25,8 +30,9 @@ class Blame:
     path: str
     line: int
     col: int
-    title: str  # "new lint error [empty-pool]", "drill turned red: chat-outage"
+    title: str  # "new lint error [empty-pool]", "drill turned red: chat-outage", "gate rule [loosened-cap]"
     message: str
+    rule: str | None = None  # the gate rule's name, for rules ``--allow`` may accept
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class DiffReport:
     drills_note: str | None  # why drills did not run, when they did not
     notes: tuple[str, ...] = ()
     blames: tuple[Blame, ...] = field(default=())
+    allowed: tuple[Blame, ...] = ()  # gate rules the change breaks, accepted with --allow
 
     @property
     def changed(self) -> tuple[WorkflowDiff, ...]:
@@ -69,6 +76,8 @@ def build_report(
     scenarios: Path | None,
     drills_note: str | None,
     scratch: Path,
+    allow: Collection[str] = (),
+    max_loosen: Decimal = DEFAULT_MAX_LOOSEN,
 ) -> DiffReport:
     if new.failures:
         # The new side is what would ship: a file that cannot be read is bad input, as in validate.
@@ -93,6 +102,8 @@ def build_report(
     blames = [
         Blame(f.path, f.line, f.col, f"new lint error [{f.rule}]", f"{f.field}: {f.message}") for f in added_errors
     ]
+    rules = [_rule_blame(d, hit) for d in diffs for hit in gate_hits(d, max_loosen)]
+    blames.extend(b for b in rules if b.rule not in allow)
     by_name = {d.name: d for d in diffs}
     blames.extend(_drill_blames(comparisons, by_name, new))
     return DiffReport(
@@ -106,7 +117,15 @@ def build_report(
         drills_note,
         tuple(notes),
         tuple(blames),
+        tuple(b for b in rules if b.rule in allow),
     )
+
+
+def _rule_blame(diff: WorkflowDiff, hit: GateHit) -> Blame:
+    assert diff.new is not None  # gate rules judge changed workflows only
+    path, pos = diff.new.entry.shown, diff.new.loaded.position(hit.workflow, *hit.loc)
+    message = f"workflow '{hit.workflow}': {hit.message}"
+    return Blame(path, pos.line, pos.col, f"gate rule [{hit.rule}]", message, hit.rule)
 
 
 def _drill_blames(

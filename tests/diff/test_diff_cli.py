@@ -107,7 +107,7 @@ def test_newly_eligible_endpoints_that_break_the_data_policy_are_flagged(project
     (tmp_path / "old.yaml").write_text(SUPPORT)
     (tmp_path / "new.yaml").write_text(SUPPORT.replace("    provider:\n      data_collection: deny\n", ""))
     result = runner.invoke(app, ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--no-drills"])
-    assert result.exit_code == 0, result.output  # a flag informs; it does not fail the gate
+    assert result.exit_code == 1, result.output  # the gate's data-policy rule
     out = result.stdout
     assert '    provider.data_collection: "deny" -> (unset)' in out
     assert "    mistralai/mistral-small-3.2: +novita +mistral" in out
@@ -119,6 +119,97 @@ def test_newly_eligible_endpoints_that_break_the_data_policy_are_flagged(project
         "  ! data policy: mistralai/mistral-small-3.2 via mistral is newly eligible and retains prompts "
         "(the old policy denied data collection)"
     ) in out
+    assert (
+        f"  {tmp_path}/new.yaml:4:5: gate rule [data-policy]: workflow 'support': mistralai/mistral-small-3.2 via "
+        "novita is newly eligible and trains on prompts (the old policy denied data collection)\n"
+    ) in out
+
+
+def test_a_data_policy_break_accepted_with_allow_passes_and_is_recorded(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text(SUPPORT)
+    (tmp_path / "new.yaml").write_text(SUPPORT.replace("    provider:\n      data_collection: deny\n", ""))
+    args = ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--no-drills"]
+    result = runner.invoke(app, [*args, "--allow", "data-policy", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["passed"] is True
+    assert [a["rule"] for a in data["allowed"]] == ["data-policy", "data-policy"]
+    text = runner.invoke(app, [*args, "--allow", "data-policy"]).stdout
+    assert "  allowed (--allow data-policy): " in text
+    wrong = runner.invoke(app, [*args, "--allow", "data"])
+    assert wrong.exit_code == 2
+    assert "--allow: no gate rule 'data' (rules: data-policy, loosened-cap, require-parameters)" in wrong.output
+
+
+CAPPED = """\
+version: 1
+workflows:
+  batch:
+    data_class: public
+    models:
+      primary: openai/gpt-4o-mini
+    provider:
+      max_price:
+        prompt: 0.5
+        completion: 1
+    budget:
+      max_cost_per_request_usd: 0.01
+"""
+
+
+def test_removing_or_loosening_a_cap_fails_the_gate(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text(CAPPED)
+    cases = {
+        "raised 100x": CAPPED.replace("0.01", "1"),
+        "removed": CAPPED.replace("    provider:\n      max_price:\n        prompt: 0.5\n        completion: 1\n", ""),
+    }
+    (tmp_path / "raised.yaml").write_text(cases["raised 100x"])
+    (tmp_path / "removed.yaml").write_text(cases["removed"])
+    raised = runner.invoke(app, ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "raised.yaml"), "--no-drills"])
+    assert raised.exit_code == 1, raised.output
+    assert (
+        f"  {tmp_path}/raised.yaml:12:33: gate rule [loosened-cap]: workflow 'batch': "
+        "budget.max_cost_per_request_usd 0.01 -> 1 loosens it 100x (more than --max-loosen 2x)\n"
+    ) in raised.stdout
+    removed = runner.invoke(app, ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "removed.yaml"), "--no-drills"])
+    assert removed.exit_code == 1, removed.output
+    assert "gate rule [loosened-cap]: workflow 'batch': provider.max_price.prompt 0.5 is removed" in removed.stdout
+    assert "provider.max_price.completion 1 is removed" in removed.stdout
+    # Within the factor it passes; a wider factor accepts the 100x raise.
+    (tmp_path / "doubled.yaml").write_text(CAPPED.replace("0.01", "0.02"))
+    doubled = runner.invoke(app, ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "doubled.yaml"), "--no-drills"])
+    assert doubled.exit_code == 0, doubled.output
+    wide = ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "raised.yaml"), "--no-drills", "--max-loosen", "100"]
+    assert runner.invoke(app, wide).exit_code == 0
+
+
+TOOLS = """\
+version: 1
+workflows:
+  agent:
+    data_class: public
+    models:
+      primary: openai/gpt-4o-mini
+    provider:
+      require_parameters: true
+    needs:
+      tools: true
+"""
+
+
+def test_dropping_require_parameters_where_tools_are_needed_fails_the_gate(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text(TOOLS)
+    (tmp_path / "new.yaml").write_text(TOOLS.replace("      require_parameters: true\n", "      sort: price\n"))
+    result = runner.invoke(app, ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--no-drills"])
+    assert result.exit_code == 1, result.output
+    assert (
+        "gate rule [require-parameters]: workflow 'agent': provider.require_parameters is dropped but the workflow "
+        "needs tools: endpoints that ignore those parameters become eligible"
+    ) in result.stdout
+    args = ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--no-drills"]
+    allowed = runner.invoke(app, [*args, "--allow", "require-parameters"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "allowed (--allow require-parameters)" in allowed.stdout
 
 
 def test_price_ceilings_and_expected_cost(project: Path) -> None:
