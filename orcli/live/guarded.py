@@ -102,7 +102,10 @@ class _SettlingStream(httpx.AsyncByteStream):
         if self._event_stream:
             lines = text.splitlines()
             cost = stream_cost_usd(lines)
-            failed = failed or not self._complete or any('"error"' in line for line in lines)
+            # A reader may stop at ``data: [DONE]`` without asking for the end of the body: the
+            # stream is whole all the same.
+            whole = self._complete or any(line.strip() == "data: [DONE]" for line in lines)
+            failed = failed or not whole or any(_error_event(line) for line in lines)
         else:
             try:
                 parsed = json.loads(text) if text else None
@@ -114,3 +117,14 @@ class _SettlingStream(httpx.AsyncByteStream):
             cost = Decimal(0)  # OpenRouter bills no failed request
         self._guard.settle(self._ticket, cost)
         self._guard.observe(failed=failed)
+
+
+def _error_event(line: str) -> bool:
+    """An event whose JSON carries OpenRouter's in-band ``error`` (not the word in the text)."""
+    if not line.startswith("data:") or '"error"' not in line:
+        return False
+    try:
+        event = json.loads(line[5:].strip())
+    except ValueError:
+        return True  # a broken event on an error path: count it failed
+    return isinstance(event, dict) and "error" in event
