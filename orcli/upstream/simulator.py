@@ -89,6 +89,9 @@ class SimulatorOptions:
     epoch_s: int = EPOCH_S
     history_limit: int = 100_000  # requests, attempts and generations kept (the oldest are dropped)
     stream_batch_s: float = 0.0  # stream chunks within this much of each other arrive together (0: each alone)
+    # OpenRouter's own limit on a silent provider (undocumented): when it fires, the hang
+    # becomes a known failure of that endpoint for routing.
+    provider_timeout_s: float = 60.0
 
 
 @dataclass(slots=True)
@@ -427,13 +430,17 @@ class Simulator:
             self._record_request(call, None, "connection_reset", elapsed + added_s)
             return Reply(0, (), delay_s=elapsed + added_s, failure="reset")
         if effect is Effect.HANG:
+            # Known to routing only when OpenRouter's own provider timeout gives up on it.
+            known_s = event.at_s + added_s + self.options.provider_timeout_s
+            self._health.record_outage(model_id, ep, known_s, call.now_s)
             self._record_attempt(call, event, model_id, ep, _INF, 408, fault)
             self._record_request(call, None, "no_reply", _INF)
             return Reply(0, (), delay_s=_INF)
         failure = fault.attempt_error(call.chat, model_id, ep)  # FAIL, SILENT
         spent = added_s + failure.duration_s
         if failure.outage:
-            self._health.record_outage(model_id, ep, event.at_s)
+            # Known when the failing attempt ends, not when it starts.
+            self._health.record_outage(model_id, ep, event.at_s + spent, call.now_s)
         call.retry_hints.append(failure.retry_after_s)
         self._record_attempt(call, event, model_id, ep, spent, failure.error.status, fault)
         return failure.error, spent + self.options.overhead_s / 2
@@ -526,26 +533,7 @@ class Simulator:
             tuple(headers),
             call.router_metadata() if call.metadata else None,
         )
-        self._store_generation(
-            call.gen_id,
-            partial(
-                responses.generation,
-                gen_id=call.gen_id,
-                created_at_s=self.options.epoch_s + call.now_s,
-                model_id=call.chat.models[0],
-                ep=None,
-                streamed=call.chat.stream,
-                latency_s=elapsed,
-                generation_s=0.0,
-                prompt_tokens=call.chat.prompt_tokens,
-                completion_tokens=0,
-                finish_reason="error",
-                native_finish_reason=None,
-                billed=Decimal(0),
-                upstream=None,
-                attempts=call.attempts,
-            ),
-        )
+        self._keep_generation(call, call.chat.models[0], None, elapsed, 0.0, 0, ("error", None), (Decimal(0), None))
         return self._refused(call.index, call.now_s, call.chat, error, elapsed, call.gen_id)
 
     # --- bookkeeping -----------------------------------------------------------------------
@@ -586,16 +574,30 @@ class Simulator:
         served: tuple[str, str] | None = None,
         cost_usd: float = 0.0,
     ) -> None:
+        self._keep_request(call.index, call.now_s, call.chat, call.gen_id, status, outcome, latency_s, served, cost_usd)
+
+    def _keep_request(
+        self,
+        index: int,
+        now_s: float,
+        chat: ChatRequest | None,
+        gen_id: str | None,
+        status: int | None,
+        outcome: str,
+        latency_s: float,
+        served: tuple[str, str] | None = None,
+        cost_usd: float = 0.0,
+    ) -> None:
         if not self.options.history_limit:
             return  # nothing is kept: do not build what would be dropped at once
         model, provider = served if served is not None else (None, None)
         self._requests.append(
             ChatRequestRecord(
-                index=call.index,
-                generation_id=call.gen_id,
-                at_s=call.now_s,
-                models=call.chat.models,
-                stream=call.chat.stream,
+                index=index,
+                generation_id=gen_id,
+                at_s=now_s,
+                models=chat.models if chat is not None else (),
+                stream=chat.stream if chat is not None else False,
                 status=status,
                 outcome=outcome,
                 served_model=model,
@@ -622,6 +624,30 @@ class Simulator:
         if upstream is not None:
             self._byok_usage_usd += upstream
         self._record_request(call, 200, "ok", latency_s, (model_id, ep.provider_name), float(billed))
+        self._keep_generation(
+            call,
+            model_id,
+            ep,
+            latency_s,
+            generation_s,
+            completion.completion_tokens,
+            (finish, native),
+            (billed, upstream),
+        )
+
+    def _keep_generation(
+        self,
+        call: _Call,
+        model_id: str,
+        ep: Endpoint | None,
+        latency_s: float,
+        generation_s: float,
+        completion_tokens: int,
+        finish: tuple[str | None, str | None],
+        charged: tuple[Decimal, Decimal | None],
+    ) -> None:
+        """The request's ``/generation`` record (``finish``: finish reason and the provider's
+        own; ``charged``: what was billed and, for BYOK, the provider's charge), built when read."""
         self._store_generation(
             call.gen_id,
             partial(
@@ -634,11 +660,11 @@ class Simulator:
                 latency_s=latency_s,
                 generation_s=generation_s,
                 prompt_tokens=call.chat.prompt_tokens,
-                completion_tokens=completion.completion_tokens,
-                finish_reason=finish,
-                native_finish_reason=native,
-                billed=billed,
-                upstream=upstream,
+                completion_tokens=completion_tokens,
+                finish_reason=finish[0],
+                native_finish_reason=finish[1],
+                billed=charged[0],
+                upstream=charged[1],
                 attempts=call.attempts,
             ),
         )
@@ -653,23 +679,7 @@ class Simulator:
         gen_id: str | None = None,
     ) -> Reply:
         outcome = str(error.metadata.get("error_type", "error"))
-        models = chat.models if chat is not None else ()
-        stream = chat.stream if chat is not None else False
-        self._requests.append(
-            ChatRequestRecord(
-                index=index,
-                generation_id=gen_id,
-                at_s=now_s,
-                models=models,
-                stream=stream,
-                status=error.status,
-                outcome=outcome,
-                served_model=None,
-                served_provider=None,
-                latency_s=delay_s,
-                cost_usd=0.0,
-            )
-        )
+        self._keep_request(index, now_s, chat, gen_id, error.status, outcome, delay_s)
         return error_reply(error, delay_s, gen_id)
 
     def _store_generation(self, gen_id: str, build: Callable[[], dict[str, Any]]) -> None:

@@ -303,3 +303,46 @@ def test_404_allowed_providers(catalog: Catalog) -> None:
 def test_unknown_model_is_a_400(catalog: Catalog) -> None:
     status, error = error_of(catalog, model="acme/nope")
     assert (status, error["message"]) == (400, "acme/nope is not a valid model ID")
+
+
+# --- health memory is causal -------------------------------------------------------------------
+
+
+def _firsts(sim: Simulator, times: list[float]) -> set[str]:
+    """The endpoint each of these requests tried first."""
+    out = set()
+    for at in times:
+        before = len(sim.log)
+        sim.chat(request_body(), now_s=at)
+        out.add(sim.log[before].endpoint)
+    return out
+
+
+def test_a_slow_failure_is_known_only_when_it_ends(catalog: Catalog) -> None:
+    # beta answers 502 after 5 s: until then OpenRouter cannot know, so beta may still lead.
+    sim = Simulator(catalog, [OutageFault(provider="beta", first=1, latency_s=5.0)], seed=1)
+    sim.chat(request_body(provider={"order": ["beta"]}), now_s=0.0)
+    assert served(sim) == ["beta", "alpha"]
+    assert "beta" in _firsts(sim, [0.5 + i * 0.1 for i in range(40)])  # before t=5.02
+    assert "beta" not in _firsts(sim, [5.5 + i * 0.5 for i in range(50)])  # known, for 30 s
+
+
+def test_a_hang_is_known_when_openrouters_provider_timeout_fires(catalog: Catalog) -> None:
+    from orcli.upstream.simulator import SimulatorOptions
+
+    sim = Simulator(
+        catalog,
+        [TimeoutFault(provider="beta", first=1, hang=True)],
+        seed=1,
+        options=SimulatorOptions(provider_timeout_s=10.0),
+    )
+    assert sim.chat(request_body(provider={"order": ["beta"]}), now_s=0.0).never_arrives
+    assert "beta" in _firsts(sim, [1.0 + i * 0.2 for i in range(40)])  # the hang is not yet known
+    assert "beta" not in _firsts(sim, [10.5 + i * 0.5 for i in range(50)])  # known from t=10.02
+    assert "beta" in _firsts(sim, [41.0 + i * 0.5 for i in range(40)])  # forgotten after 30 s
+
+
+def test_default_provider_timeout_is_stated() -> None:
+    from orcli.upstream.simulator import SimulatorOptions
+
+    assert SimulatorOptions().provider_timeout_s == 60.0
