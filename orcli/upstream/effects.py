@@ -10,10 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
+from orcli.catalog.model import Endpoint
 from orcli.upstream.content import Completion
-from orcli.upstream.faults.behaviour import Need
 from orcli.upstream.protocol import ApiError, ChatRequest
+
+
+class Need(StrEnum):
+    """What a served answer must have for a response fault to act on it (checked before counting,
+    so a fault that cannot act never uses up its ``first``)."""
+
+    STREAM = "stream"  # the request asked for a stream
+    NO_STREAM = "no_stream"  # the request asked for one JSON body
+    STRUCTURED_OUTPUT = "structured_output"  # a ``response_format`` other than text
+    TOOL_CALLS = "tool_calls"  # the answer calls a tool
+    TOOL_CHOICE_NOT_AUTO = "tool_choice_not_auto"  # the request did not leave tool use to the model
+
 
 CREDITS_URL = "https://openrouter.ai/settings/credits"
 STATUS_ERROR_TYPE = {
@@ -45,6 +58,11 @@ class AttemptError:
 class Slowdown:
     added_s: float  # added to the time to first token
     throughput_factor: float  # generation throughput is divided by this
+
+
+def provider_meta(ep: Endpoint, error_type: str, **more: object) -> dict[str, object]:
+    """The metadata of an error a provider answered with: its type, the provider, whether the key was the user's."""
+    return {"error_type": error_type, "provider_name": ep.provider_name, "is_byok": ep.is_byok, **more}
 
 
 def flagged_input(chat: ChatRequest) -> str:

@@ -9,8 +9,12 @@ known behaviour works in both without either of them changing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from orcli.upstream.effects import Need
+
+__all__ = ["Behaviour", "Effect", "Need", "Stage"]
 
 
 class Stage(StrEnum):
@@ -37,17 +41,6 @@ class Effect(StrEnum):
     STREAM = "stream"  # response: the stream is cut, stalled, corrupted or ended (``reshape``)
 
 
-class Need(StrEnum):
-    """What a served answer must have for a response fault to act on it (checked before counting,
-    so a fault that cannot act never uses up its ``first``)."""
-
-    STREAM = "stream"  # the request asked for a stream
-    NO_STREAM = "no_stream"  # the request asked for one JSON body
-    STRUCTURED_OUTPUT = "structured_output"  # a ``response_format`` other than text
-    TOOL_CALLS = "tool_calls"  # the answer calls a tool
-    TOOL_CHOICE_NOT_AUTO = "tool_choice_not_auto"  # the request did not leave tool use to the model
-
-
 @dataclass(frozen=True, slots=True)
 class Behaviour:
     stage: Stage
@@ -57,3 +50,14 @@ class Behaviour:
     # refusing the input, a connection dropping mid-answer). Outside OpenRouter that is known
     # only from the response, so the live injector judges it there.
     on_answer: bool = False
+
+    def needing(self, *needs: Need) -> Behaviour:
+        """This behaviour, acting only on answers that also have ``needs``."""
+        return replace(self, needs=self.needs | frozenset(needs))
+
+
+# Behaviours several kinds share, by what they mean.
+REFUSE_REQUEST = Behaviour(Stage.REQUEST, Effect.REFUSE)  # OpenRouter refuses the request before routing
+FAIL_ATTEMPT = Behaviour(Stage.ATTEMPT, Effect.FAIL)  # the provider's attempt fails; OpenRouter fails over
+REFUSE_INPUT = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)  # the model refuses what it is given
+RESHAPE_STREAM = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))  # a streamed answer changes

@@ -1,17 +1,30 @@
 """The base of every fault kind, and the registry the kinds enter by being defined.
 
-A kind is one class in ``orcli/upstream/faults/kinds/``: its fields (the YAML keys), a
-:class:`Behaviour` (where it acts and what it does, as data), the hooks that behaviour
-names (the error it answers with, the change it makes to a stream, ...), and a line for
-the docs. Subclassing :class:`Fault` with a ``kind`` field registers the class; a second
-class with the same ``kind`` or ``order`` is refused when it is defined, as is a kind
-that declares an effect without the hook that effect needs.
+A kind is one class in ``orcli/upstream/faults/kinds/`` that states only what is its own.
+Its class statement declares where it is listed (``order``: schema, errors, docs), what it
+does as plain data (``acts``, a :class:`Behaviour`; ``acts_when``, the behaviours some
+field values select instead) and a one-line YAML ``example`` for the docs; its docstring's
+first paragraph is its line in the docs tables. Its body holds its fields (the YAML keys)
+and the hooks its behaviour names (the error it answers with, the change it makes to a
+stream, ...). For example::
+
+    class AuthFault(Fault, order=80, acts=Behaviour(Stage.REQUEST, Effect.REFUSE), example="{kind: auth}"):
+        '''401 before routing: a disabled or unknown key.'''
+
+        kind: Literal["auth"] = "auth"
+
+        def refusal(self, chat: ChatRequest, max_output_tokens: int, epoch_now_s: float) -> ApiError: ...
+
+Defining the class registers it; a second class with the same ``kind`` or ``order`` is
+refused when it is defined, as is a kind that declares an effect without the hook that
+effect needs.
 
 The activation fields shared by every kind are documented in ``orcli.upstream.faults.spec``.
 """
 
 from __future__ import annotations
 
+import inspect
 import random
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
@@ -46,14 +59,14 @@ HOOKS: Mapping[Effect, tuple[str, ...]] = {
 class Fault(Frozen):
     """What every fault kind shares: an id, a target and the activation conditions."""
 
-    # --- declarations: each kind sets these ---------------------------------------------------
+    # --- declarations: taken from each kind's class statement and docstring -------------------
     registry: ClassVar[dict[str, type[Fault]]] = {}  # kind name -> class, filled as kinds are defined
     order: ClassVar[int] = 0  # where the kind is listed: schema, error messages, docs (unique)
     behaviour: ClassVar[Behaviour]
     # Behaviours that replace ``behaviour`` when a field has a value, first match wins:
     # ``{("scope", "openrouter"): Behaviour(Stage.REQUEST, Effect.REFUSE)}``.
     behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {}
-    summary: ClassVar[str] = ""  # what happens, for the docs tables
+    summary: ClassVar[str] = ""  # what happens, for the docs tables: the docstring's first paragraph
     example: ClassVar[str] = ""  # a one-line YAML flow mapping, for the docs tables
 
     # --- fields --------------------------------------------------------------------------------
@@ -70,9 +83,31 @@ class Fault(Frozen):
     flap_period_s: float | None = Field(default=None, gt=0)
     flap_down_s: float | None = Field(default=None, gt=0)
 
+    def __init_subclass__(
+        cls,
+        *,
+        order: int | None = None,
+        acts: Behaviour | None = None,
+        acts_when: Mapping[tuple[str, object], Behaviour] | None = None,
+        example: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if order is not None:
+            cls.order = order
+        if acts is not None:
+            cls.behaviour = acts
+        if acts_when is not None:
+            cls.behaviour_when = acts_when
+        if example is not None:
+            cls.example = example
+        doc = cls.__dict__.get("__doc__")
+        cls.summary = " ".join(inspect.cleandoc(doc).split("\n\n")[0].split()) if doc else ""
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
+        # The class statement's own keywords were taken by __init_subclass__.
+        super().__pydantic_init_subclass__()
         field = cls.model_fields.get("kind")
         if field is None:
             return  # a shared base of several kinds, not a kind
@@ -84,16 +119,16 @@ class Fault(Frozen):
         if same_place:
             raise TypeError(f"fault kind '{name}' has order {cls.order}, already taken by '{same_place[0]}'")
         if not isinstance(getattr(cls, "behaviour", None), Behaviour):
-            raise TypeError(f"fault kind '{name}' declares no behaviour")
+            raise TypeError(f"fault kind '{name}' declares no behaviour (acts=)")
         for behaviour in (cls.behaviour, *cls.behaviour_when.values()):
             for hook in HOOKS[behaviour.effect]:
                 if getattr(cls, hook) is getattr(Fault, hook):
                     raise TypeError(f"fault kind '{name}' declares effect '{behaviour.effect}' but defines no {hook}()")
         for field_name, _ in cls.behaviour_when:
             if field_name not in cls.model_fields:
-                raise TypeError(f"fault kind '{name}': behaviour_when names no field '{field_name}'")
+                raise TypeError(f"fault kind '{name}': acts_when names no field '{field_name}'")
         if not cls.summary or not cls.example:
-            raise TypeError(f"fault kind '{name}' needs a summary and an example for the docs")
+            raise TypeError(f"fault kind '{name}' needs a docstring and an example for the docs")
         cls.registry[name] = cls
 
     @model_validator(mode="after")

@@ -14,13 +14,11 @@ class Sandbox(Fault):
     registry: ClassVar[dict[str, type[Fault]]] = {}
 
 
-class QuotaFault(Sandbox):
-    """403 before routing: a spent quota (a kind orcli does not have)."""
+class QuotaFault(Sandbox, order=10, acts=Behaviour(Stage.REQUEST, Effect.REFUSE), example="{kind: quota}"):
+    """403 before routing.
 
-    order = 10
-    behaviour = Behaviour(Stage.REQUEST, Effect.REFUSE)
-    summary = "403 before routing"
-    example = "{kind: quota}"
+    A spent quota: a kind orcli does not have.
+    """
 
     kind: Literal["quota"] = "quota"
     scope: Literal["key", "workspace"] = "key"

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Literal
 
 import pytest
 
@@ -30,11 +29,9 @@ def test_every_registered_kind_parses_by_its_name() -> None:
 def test_a_second_class_with_a_taken_name_is_refused() -> None:
     with pytest.raises(TypeError, match="fault kind 'outage' is defined twice: OutageFault and"):
 
-        class Outage2(Fault):
-            order = 9_999
-            behaviour = Behaviour(Stage.REQUEST, Effect.DISCONNECT)
-            summary = "x"
-            example = "{kind: outage}"
+        class Outage2(Fault, order=9_999, acts=Behaviour(Stage.REQUEST, Effect.DISCONNECT), example="{kind: outage}"):
+            """x"""
+
             kind: Literal["outage"] = "outage"
 
     assert Fault.registry["outage"] is OutageFault
@@ -43,48 +40,77 @@ def test_a_second_class_with_a_taken_name_is_refused() -> None:
 def test_a_taken_order_is_refused() -> None:
     with pytest.raises(TypeError, match="fault kind 'other' has order 10, already taken by 'quota'"):
 
-        class Other(Sandbox):
-            order = 10
-            behaviour = Behaviour(Stage.REQUEST, Effect.DISCONNECT)
-            summary = "x"
-            example = "{kind: other}"
+        class Other(Sandbox, order=10, acts=Behaviour(Stage.REQUEST, Effect.DISCONNECT), example="{kind: other}"):
+            """x"""
+
             kind: Literal["other"] = "other"
+
+
+def test_a_kind_without_behaviour_is_refused() -> None:
+    with pytest.raises(TypeError, match="fault kind 'idle' declares no behaviour"):
+
+        class Idle(Sandbox, order=15, example="{kind: idle}"):
+            """x"""
+
+            kind: Literal["idle"] = "idle"
 
 
 def test_an_effect_without_its_hook_is_refused() -> None:
     with pytest.raises(TypeError, match="fault kind 'silent' declares effect 'fail' but defines no attempt_error"):
 
-        class Silent(Sandbox):
-            order = 20
-            behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL)
-            summary = "x"
-            example = "{kind: silent}"
+        class Silent(Sandbox, order=20, acts=Behaviour(Stage.ATTEMPT, Effect.FAIL), example="{kind: silent}"):
+            """x"""
+
             kind: Literal["silent"] = "silent"
 
 
 def test_a_behaviour_keyed_on_a_missing_field_is_refused() -> None:
-    with pytest.raises(TypeError, match="behaviour_when names no field 'phase'"):
+    with pytest.raises(TypeError, match="acts_when names no field 'phase'"):
 
-        class Drop(Sandbox):
-            order = 30
-            behaviour = Behaviour(Stage.ATTEMPT, Effect.DISCONNECT)
-            behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {
-                ("phase", "connect"): Behaviour(Stage.REQUEST, Effect.DISCONNECT)
-            }
-            summary = "x"
-            example = "{kind: drop}"
+        class Drop(
+            Sandbox,
+            order=30,
+            acts=Behaviour(Stage.ATTEMPT, Effect.DISCONNECT),
+            acts_when={("phase", "connect"): Behaviour(Stage.REQUEST, Effect.DISCONNECT)},
+            example="{kind: drop}",
+        ):
+            """x"""
+
             kind: Literal["drop"] = "drop"
 
 
-def test_a_kind_without_docs_is_refused() -> None:
-    with pytest.raises(TypeError, match="fault kind 'mute' needs a summary and an example"):
+@pytest.mark.parametrize("example", ["{kind: mute}", None])
+def test_a_kind_without_docs_is_refused(example: str | None) -> None:
+    with pytest.raises(TypeError, match="fault kind 'mute' needs a docstring and an example"):
+        if example is None:
 
-        class Mute(Sandbox):
-            order = 40
-            behaviour = Behaviour(Stage.REQUEST, Effect.DISCONNECT)
-            kind: Literal["mute"] = "mute"
+            class Mute(Sandbox, order=40, acts=Behaviour(Stage.REQUEST, Effect.DISCONNECT)):
+                """Dropped before routing."""
+
+                kind: Literal["mute"] = "mute"
+
+        else:
+
+            class Mute2(Sandbox, order=40, acts=Behaviour(Stage.REQUEST, Effect.DISCONNECT), example=example):
+                kind: Literal["mute"] = "mute"
 
     assert set(Sandbox.registry) == {"quota"}
+
+
+def test_the_docs_line_is_the_docstrings_first_paragraph() -> None:
+    assert QuotaFault.summary == "403 before routing."
+    assert OutageFault.summary == "The provider answers 5xx (`status`); OpenRouter fails over."
+    assert all(kind.summary and "\n" not in kind.summary for kind in kinds())
+
+
+def test_a_shared_behaviour_can_need_more() -> None:
+    from orcli.upstream.faults import InvalidResponseFault, Need
+
+    assert InvalidResponseFault().acts.needs == {Need.NO_STREAM}
+    assert InvalidResponseFault(mode="invalid_structured_output").acts.needs == {
+        Need.NO_STREAM,
+        Need.STRUCTURED_OUTPUT,
+    }
 
 
 def test_behaviour_follows_the_fields() -> None:

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
+from orcli.upstream.faults.behaviour import REFUSE_REQUEST
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError, ChatRequest
 
 
-class AuthFault(Fault):
-    """401 before routing (a disabled or unknown key)."""
-
-    order = 80
-    behaviour = Behaviour(Stage.REQUEST, Effect.REFUSE)
-    summary = "401 before routing: a disabled or unknown key"
-    example = "{kind: auth, from_request: 21, to_request: 40}"
+class AuthFault(Fault, order=80, acts=REFUSE_REQUEST, example="{kind: auth, from_request: 21, to_request: 40}"):
+    """401 before routing: a disabled or unknown key."""
 
     kind: Literal["auth"] = "auth"
     message: str | None = None

@@ -5,18 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 from orcli.upstream.effects import CREDITS_URL
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
+from orcli.upstream.faults.behaviour import REFUSE_REQUEST
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError, ChatRequest
 
 
-class BillingFault(Fault):
-    """402 before routing: too few credits for the request."""
-
-    order = 90
-    behaviour = Behaviour(Stage.REQUEST, Effect.REFUSE)
-    summary = "402 before routing: not enough credits"
-    example = "{kind: billing, start_s: 100, end_s: 200}"
+class BillingFault(Fault, order=90, acts=REFUSE_REQUEST, example="{kind: billing, start_s: 100, end_s: 200}"):
+    """402 before routing: not enough credits."""
 
     kind: Literal["billing"] = "billing"
     message: str | None = None

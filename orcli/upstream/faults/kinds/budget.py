@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
+from orcli.upstream.faults.behaviour import REFUSE_REQUEST
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError, ChatRequest
 
@@ -26,13 +26,10 @@ BudgetScope = Literal["key", "guardrail", "workspace"]
 BudgetPeriod = Literal["daily", "weekly", "monthly"]
 
 
-class BudgetFault(Fault):
-    """403 before routing: the key's, a guardrail's or the workspace's budget is spent."""
-
-    order = 190
-    behaviour = Behaviour(Stage.REQUEST, Effect.REFUSE)
-    summary = "403 before routing: a key, guardrail or workspace budget is spent (not credits: that is `billing`)"
-    example = "{kind: budget, scope: workspace, limit_usd: 500, start_s: 60}"
+class BudgetFault(
+    Fault, order=190, acts=REFUSE_REQUEST, example="{kind: budget, scope: workspace, limit_usd: 500, start_s: 60}"
+):
+    """403 before routing: a key, guardrail or workspace budget is spent (not credits: that is `billing`)."""
 
     kind: Literal["budget"] = "budget"
     scope: BudgetScope = "key"

@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Literal
 
 from orcli.catalog.model import Endpoint
-from orcli.upstream.effects import MODEL_CHECK_S, AttemptError
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
+from orcli.upstream.effects import MODEL_CHECK_S, AttemptError, provider_meta
+from orcli.upstream.faults.behaviour import REFUSE_INPUT
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError, ChatRequest
 
 
-class ContextLengthFault(Fault):
-    """400 context_length_exceeded from the targeted model; OpenRouter moves to the next model."""
-
-    order = 110
-    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)
-    summary = "400 `context_length_exceeded` from the model; OpenRouter moves to the next model"
-    example = "{kind: context_length, model: openai/gpt-4o, every: 3}"
+class ContextLengthFault(
+    Fault, order=110, acts=REFUSE_INPUT, example="{kind: context_length, model: openai/gpt-4o, every: 3}"
+):
+    """400 `context_length_exceeded` from the model; OpenRouter moves to the next model."""
 
     kind: Literal["context_length"] = "context_length"
     message: str | None = None
@@ -28,5 +25,4 @@ class ContextLengthFault(Fault):
             f"This endpoint's maximum context length is {ep.context_length} tokens. However, you requested "
             f"about {wanted} tokens. Please reduce the length of the messages or completion."
         )
-        meta = {"error_type": "context_length_exceeded", "provider_name": ep.provider_name, "is_byok": ep.is_byok}
-        return AttemptError(ApiError(400, message, meta), MODEL_CHECK_S)
+        return AttemptError(ApiError(400, message, provider_meta(ep, "context_length_exceeded")), MODEL_CHECK_S)

@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from orcli.upstream import schema_values
 from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ChatRequest, dumps
 
+BAD_BODY = Behaviour(Stage.RESPONSE, Effect.INVALID_BODY, frozenset({Need.NO_STREAM}))
 
-class InvalidResponseFault(Fault):
-    """A 200 that is not a usable completion. Non-streamed requests only."""
 
-    order = 70
-    behaviour = Behaviour(Stage.RESPONSE, Effect.INVALID_BODY, frozenset({Need.NO_STREAM}))
-    behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {
-        ("mode", "invalid_structured_output"): Behaviour(
-            Stage.RESPONSE, Effect.INVALID_BODY, frozenset({Need.NO_STREAM, Need.STRUCTURED_OUTPUT})
-        ),
-    }
-    summary = (
-        "a 200 that is not a usable completion (non-streamed): "
-        "`non_json`, `empty_choices`, `error_in_200`, `choice_error`, `invalid_structured_output`"
-    )
-    example = "{kind: invalid_response, mode: invalid_structured_output, every: 5}"
+class InvalidResponseFault(
+    Fault,
+    order=70,
+    acts=BAD_BODY,
+    acts_when={("mode", "invalid_structured_output"): BAD_BODY.needing(Need.STRUCTURED_OUTPUT)},
+    example="{kind: invalid_response, mode: invalid_structured_output, every: 5}",
+):
+    """A 200 that is not a usable completion (non-streamed): `non_json`, `empty_choices`, `error_in_200`,
+    `choice_error`, `invalid_structured_output`."""
 
     kind: Literal["invalid_response"] = "invalid_response"
     mode: Literal["non_json", "empty_choices", "error_in_200", "choice_error", "invalid_structured_output"] = "non_json"

@@ -13,15 +13,14 @@ from orcli.upstream.faults.kind import Fault
 from orcli.upstream.timing import added_latency_s
 
 
-class LatencyFault(Fault):
-    """Added time to first token (``add_s``: fixed, uniform on [0, 2*add_s], or
-    exponential with mean add_s) and slower generation (throughput divided by
-    ``throughput_factor``). Several latency faults add up."""
+class LatencyFault(
+    Fault, order=40, acts=Behaviour(Stage.ATTEMPT, Effect.DELAY), example="{kind: latency, provider: openai, add_s: 8}"
+):
+    """Slower first token (`add_s`: `fixed`, `uniform` or `exponential`) and generation (`throughput_factor`).
 
-    order = 40
-    behaviour = Behaviour(Stage.ATTEMPT, Effect.DELAY)
-    summary = "slower first token (`add_s`: `fixed`, `uniform` or `exponential`) and generation (`throughput_factor`)"
-    example = "{kind: latency, provider: openai, add_s: 8}"
+    ``uniform`` draws from [0, 2*add_s], ``exponential`` has mean add_s; throughput is divided by
+    ``throughput_factor``. Several latency faults add up.
+    """
 
     kind: Literal["latency"] = "latency"
     add_s: float = Field(default=1.0, ge=0)

@@ -7,18 +7,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
+from orcli.upstream.faults.behaviour import RESHAPE_STREAM
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.sse import StreamShape
 
 
-class MalformedSseFault(Fault):
-    """After ``after_tokens`` tokens one event's data is not valid JSON; the stream goes on."""
-
-    order = 160
-    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary = "after `after_tokens` (5) one event's data is not JSON; the stream goes on"
-    example = "{kind: malformed_sse, after_tokens: 5, every: 4}"
+class MalformedSseFault(
+    Fault, order=160, acts=RESHAPE_STREAM, example="{kind: malformed_sse, after_tokens: 5, every: 4}"
+):
+    """After `after_tokens` (5) one event's data is not JSON; the stream goes on."""
 
     kind: Literal["malformed_sse"] = "malformed_sse"
     after_tokens: int = Field(default=5, ge=0)

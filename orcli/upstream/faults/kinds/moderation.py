@@ -8,18 +8,15 @@ from pydantic import Field
 
 from orcli.catalog.model import Endpoint
 from orcli.upstream.effects import MODEL_CHECK_S, AttemptError, flagged_input
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
+from orcli.upstream.faults.behaviour import REFUSE_INPUT
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError, ChatRequest
 
 
-class ModerationFault(Fault):
-    """403: the model's moderation flags the input; OpenRouter moves to the next model."""
-
-    order = 100
-    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL, on_answer=True)
-    summary = "403: the input is flagged (`reasons`); OpenRouter moves to the next model"
-    example = "{kind: moderation, model: openai/gpt-4o-mini, every: 8}"
+class ModerationFault(
+    Fault, order=100, acts=REFUSE_INPUT, example="{kind: moderation, model: openai/gpt-4o-mini, every: 8}"
+):
+    """403: the input is flagged (`reasons`); OpenRouter moves to the next model."""
 
     kind: Literal["moderation"] = "moderation"
     reasons: tuple[str, ...] = Field(default=("harassment",), min_length=1)

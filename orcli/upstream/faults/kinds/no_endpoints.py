@@ -11,13 +11,13 @@ from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError, ChatRequest
 
 
-class NoEndpointsFault(Fault):
+class NoEndpointsFault(
+    Fault,
+    order=130,
+    acts=Behaviour(Stage.ROUTE, Effect.DROP_ENDPOINT),
+    example="{kind: no_endpoints, provider: azure, start_s: 60, end_s: 120}",
+):
     """The targeted endpoints drop out of routing; a model left with none answers 404."""
-
-    order = 130
-    behaviour = Behaviour(Stage.ROUTE, Effect.DROP_ENDPOINT)
-    summary = "the targeted endpoints drop out of routing; a model left with none answers 404"
-    example = "{kind: no_endpoints, provider: azure, start_s: 60, end_s: 120}"
 
     kind: Literal["no_endpoints"] = "no_endpoints"
     message: str | None = None

@@ -7,19 +7,19 @@ from typing import Literal
 from pydantic import Field
 
 from orcli.catalog.model import Endpoint
-from orcli.upstream.effects import STATUS_ERROR_TYPE, AttemptError
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
+from orcli.upstream.effects import STATUS_ERROR_TYPE, AttemptError, provider_meta
+from orcli.upstream.faults.behaviour import FAIL_ATTEMPT
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError, ChatRequest, dumps
 
 
-class OutageFault(Fault):
-    """The provider answers 5xx; OpenRouter fails over to the next endpoint."""
-
-    order = 10
-    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL)
-    summary = "the provider answers 5xx (`status`); OpenRouter fails over"
-    example = "{kind: outage, provider: cerebras, model: qwen/qwen3-coder, start_s: 60, end_s: 180}"
+class OutageFault(
+    Fault,
+    order=10,
+    acts=FAIL_ATTEMPT,
+    example="{kind: outage, provider: cerebras, model: qwen/qwen3-coder, start_s: 60, end_s: 180}",
+):
+    """The provider answers 5xx (`status`); OpenRouter fails over."""
 
     kind: Literal["outage"] = "outage"
     status: Literal[500, 502, 503, 504, 524, 529] = 502
@@ -28,12 +28,7 @@ class OutageFault(Fault):
 
     def attempt_error(self, chat: ChatRequest, model_id: str, ep: Endpoint) -> AttemptError:
         raw = dumps({"error": {"message": f"upstream error {self.status}", "code": self.status}}).decode()
-        meta = {
-            "error_type": STATUS_ERROR_TYPE.get(self.status, "server"),
-            "provider_name": ep.provider_name,
-            "is_byok": ep.is_byok,
-            "raw": raw,
-        }
+        meta = provider_meta(ep, STATUS_ERROR_TYPE.get(self.status, "server"), raw=raw)
         return AttemptError(
             ApiError(self.status, self.message or "Provider returned error", meta), self.latency_s, outage=True
         )

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from orcli.catalog.model import Endpoint
-from orcli.upstream.effects import AttemptError, seconds_header
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
+from orcli.upstream.effects import AttemptError, provider_meta, seconds_header
+from orcli.upstream.faults.behaviour import FAIL_ATTEMPT, REFUSE_REQUEST
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError, ChatRequest
 
 
-class RateLimitFault(Fault):
-    """429. ``scope: provider``: that provider's attempt fails and OpenRouter routes on.
-    ``scope: openrouter``: OpenRouter itself refuses the request, before routing."""
-
-    order = 20
-    behaviour = Behaviour(Stage.ATTEMPT, Effect.FAIL)
-    behaviour_when: ClassVar[Mapping[tuple[str, object], Behaviour]] = {
-        ("scope", "openrouter"): Behaviour(Stage.REQUEST, Effect.REFUSE),
-    }
-    summary = (
-        "429; `scope: provider` fails the attempt and OpenRouter routes on, "
-        "`scope: openrouter` refuses the request before routing"
-    )
-    example = "{kind: rate_limit, scope: openrouter, retry_after_s: 2, probability: 0.5}"
+class RateLimitFault(
+    Fault,
+    order=20,
+    acts=FAIL_ATTEMPT,
+    acts_when={
+        ("scope", "openrouter"): REFUSE_REQUEST,
+    },
+    example="{kind: rate_limit, scope: openrouter, retry_after_s: 2, probability: 0.5}",
+):
+    """429; `scope: provider` fails the attempt and OpenRouter routes on, `scope: openrouter` refuses the request
+    before routing."""
 
     kind: Literal["rate_limit"] = "rate_limit"
     scope: Literal["provider", "openrouter"] = "provider"
@@ -49,12 +45,7 @@ class RateLimitFault(Fault):
         return ApiError(429, message, {"error_type": "rate_limit_exceeded", "provider_name": None}, tuple(headers))
 
     def attempt_error(self, chat: ChatRequest, model_id: str, ep: Endpoint) -> AttemptError:
-        meta = {
-            "error_type": "rate_limit_exceeded",
-            "provider_name": ep.provider_name,
-            "is_byok": ep.is_byok,
-            "raw": f"{model_id} is temporarily rate-limited upstream. Please retry shortly.",
-            "limit_source": "upstream_provider_shared_pool",
-        }
+        raw = f"{model_id} is temporarily rate-limited upstream. Please retry shortly."
+        meta = provider_meta(ep, "rate_limit_exceeded", raw=raw, limit_source="upstream_provider_shared_pool")
         error = ApiError(429, self.message or "Provider returned error", meta)
         return AttemptError(error, self.latency_s, retry_after_s=self.retry_after_s)

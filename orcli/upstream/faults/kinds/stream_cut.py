@@ -7,19 +7,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
+from orcli.upstream.faults.behaviour import RESHAPE_STREAM
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.sse import StreamShape
 
 
-class StreamCutFault(Fault):
-    """The stream stops after ``after_tokens`` completion tokens: no finish chunk, no usage,
-    no ``[DONE]``; the connection closes mid-body (``httpx.RemoteProtocolError``)."""
+class StreamCutFault(Fault, order=140, acts=RESHAPE_STREAM, example="{kind: stream_cut, after_tokens: 20, every: 6}"):
+    """The stream stops after `after_tokens` (10): no finish chunk, no usage, no `[DONE]`.
 
-    order = 140
-    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary = "the stream stops after `after_tokens` (10): no finish chunk, no usage, no `[DONE]`"
-    example = "{kind: stream_cut, after_tokens: 20, every: 6}"
+    The connection closes mid-body (``httpx.RemoteProtocolError``).
+    """
 
     kind: Literal["stream_cut"] = "stream_cut"
     after_tokens: int = Field(default=10, ge=0)

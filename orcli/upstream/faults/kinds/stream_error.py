@@ -8,23 +8,20 @@ from typing import Literal
 from pydantic import Field
 
 from orcli.upstream.effects import STATUS_ERROR_TYPE
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
+from orcli.upstream.faults.behaviour import RESHAPE_STREAM
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.protocol import ApiError
 from orcli.upstream.sse import StreamShape
 
 
-class StreamErrorFault(Fault):
-    """After ``after_tokens`` tokens, OpenRouter's in-band terminal error chunk
-    (``finish_reason: "error"``), then the stream ends. No failover: the stream had started."""
+class StreamErrorFault(
+    Fault, order=180, acts=RESHAPE_STREAM, example="{kind: stream_error, after_tokens: 5, code: 502}"
+):
+    """After `after_tokens` (5), OpenRouter's in-band error chunk (`code`, `finish_reason: "error"`), then the end; no
+    failover.
 
-    order = 180
-    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary = (
-        'after `after_tokens` (5), OpenRouter\'s in-band error chunk (`code`, `finish_reason: "error"`), '
-        "then the end; no failover"
-    )
-    example = "{kind: stream_error, after_tokens: 5, code: 502}"
+    No failover: the stream had started.
+    """
 
     kind: Literal["stream_error"] = "stream_error"
     after_tokens: int = Field(default=5, ge=0)

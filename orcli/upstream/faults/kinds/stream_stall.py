@@ -7,18 +7,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from orcli.upstream.faults.behaviour import Behaviour, Effect, Need, Stage
+from orcli.upstream.faults.behaviour import RESHAPE_STREAM
 from orcli.upstream.faults.kind import Fault
 from orcli.upstream.sse import StreamShape
 
 
-class StreamStallFault(Fault):
-    """After ``after_tokens`` tokens the stream goes quiet for ``seconds``, then resumes."""
-
-    order = 150
-    behaviour = Behaviour(Stage.RESPONSE, Effect.STREAM, frozenset({Need.STREAM}))
-    summary = "the stream goes quiet for `seconds` (30) after `after_tokens` (5), then resumes"
-    example = "{kind: stream_stall, after_tokens: 5, seconds: 30}"
+class StreamStallFault(
+    Fault, order=150, acts=RESHAPE_STREAM, example="{kind: stream_stall, after_tokens: 5, seconds: 30}"
+):
+    """The stream goes quiet for `seconds` (30) after `after_tokens` (5), then resumes."""
 
     kind: Literal["stream_stall"] = "stream_stall"
     after_tokens: int = Field(default=5, ge=0)
