@@ -24,8 +24,21 @@ def cost(ep: Endpoint, prompt_tokens: int, completion_tokens: int) -> tuple[Deci
     return price, None
 
 
-def usage(prompt_tokens: int, completion_tokens: int, ep: Endpoint) -> tuple[dict[str, Any], Decimal, Decimal | None]:
+def insured(completion_tokens: int, finish_reason: str | None) -> bool:
+    """Zero-completion insurance: no charge for an answer without a single completion token
+    whose finish reason is null, blank or ``error`` (OpenRouter's documented condition; a
+    finish of ``error`` after some tokens is billed for those tokens)."""
+    return completion_tokens == 0 and finish_reason in (None, "", "error")
+
+
+def usage(
+    prompt_tokens: int, completion_tokens: int, ep: Endpoint, finish_reason: str | None = "stop"
+) -> tuple[dict[str, Any], Decimal, Decimal | None]:
+    """The ``usage`` object of an answer of ``completion_tokens`` tokens, what it is billed and,
+    for BYOK, what the provider charges the key's owner."""
     billed, upstream = cost(ep, prompt_tokens, completion_tokens)
+    if insured(completion_tokens, finish_reason):
+        billed = Decimal(0)
     body = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,

@@ -42,6 +42,9 @@ class Step:
     model_id: str
     candidate: Candidate | None
     failure: RoutingFailure | None = None
+    # Soft-preferred parameters (tools, response_format) that no eligible endpoint of the
+    # model supports: OpenRouter drops them and the model answers without them.
+    dropped: tuple[str, ...] = ()
 
 
 def route_request(chat: ChatRequest) -> RouteRequest:
@@ -99,7 +102,7 @@ def walk(
             else:
                 removed = message
         if kept:
-            yield from (Step(model_id, cand) for cand in kept)
+            yield from (Step(model_id, cand, dropped=planned.dropped_parameters) for cand in kept)
         else:
             yield Step(model_id, None, planned.failure or no_endpoints_failure(model_id, removed or None))
 
@@ -114,7 +117,8 @@ def _pooled_steps(route: RoutePlan, dropped: Dropped) -> list[Step]:
         else:
             removed[model_id] = message
     served = {m for m, _ in kept}
-    out = [Step(m, c) for m, c in kept]
+    params = {mp.model_id: mp.dropped_parameters for mp in route.models}
+    out = [Step(m, c, dropped=params[m]) for m, c in kept]
     out.extend(
         Step(mp.model_id, None, mp.failure or no_endpoints_failure(mp.model_id, removed.get(mp.model_id) or None))
         for mp in route.models

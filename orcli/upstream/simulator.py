@@ -106,6 +106,7 @@ class _Call:
     attempts: list[AttemptRecord] = field(default_factory=list)
     retry_hints: list[float | None] = field(default_factory=list)
     metadata: bool = False
+    dropped: tuple[str, ...] = ()  # parameters OpenRouter dropped for the model now tried
 
     def router_metadata(self, serving: tuple[Endpoint, str] | None = None) -> dict[str, Any]:
         """``openrouter_metadata``: which model was asked for and every provider attempt so far.
@@ -119,13 +120,18 @@ class _Call:
             ep, model_id = serving
             trail.append({"provider": ep.provider_name, "model": model_id, "status": 200})
             is_byok = ep.is_byok
-        return {
+        out: dict[str, Any] = {
             "requested": models[0] if models else None,
             "strategy": "fallback" if len(models) > 1 else "direct",
             "attempt": max(1, len(trail)),
             "is_byok": is_byok,
             "attempts": trail,
         }
+        if self.dropped:
+            # OpenRouter drops them silently; its metadata has no documented field for it, so
+            # the simulator names them here for the client and the judge to see.
+            out["dropped_parameters"] = list(self.dropped)
+        return out
 
     def event(self, at_s: float, model_id: str, ep: Endpoint | None) -> Event:
         return Event(self.index, at_s, (model_id,), ep, attempt=len(self.attempts) + 1)
@@ -340,6 +346,7 @@ class Simulator:
                 continue
             if step.model_id == skip_model:
                 continue
+            call.dropped = step.dropped
             outcome = self._attempt(call, elapsed, step.model_id, step.candidate.endpoint)
             if isinstance(outcome, Reply):
                 return outcome
@@ -448,7 +455,7 @@ class Simulator:
     def _serve(
         self, call: _Call, elapsed: float, added_s: float, slowdown: float, model_id: str, ep: Endpoint
     ) -> Reply:
-        chat = call.chat
+        chat = _without(call.chat, call.dropped) if call.dropped else call.chat
         ttft_s = timing.ttft_s(ep.latency_last_30m, call.rng) + added_s
         seconds_per_token = slowdown / timing.tokens_per_s(ep.throughput_last_30m, call.rng)
         crng = content.content_rng(self.seed, chat.body)
@@ -476,24 +483,27 @@ class Simulator:
             elif effect is Effect.STREAM:
                 shape = fault.reshape(shape)
 
-        usage, billed, upstream = responses.usage(chat.prompt_tokens, completion.completion_tokens, ep)
+        usage = responses.usage(chat.prompt_tokens, completion.completion_tokens, ep, completion.finish_reason)
         created = self.options.epoch_s + int(call.now_s)
         native = completion.native_finish_reason(ep.provider_slug)
         gen_headers = (("x-generation-id", call.gen_id),)
         if chat.stream:
             head = responses.chunk_head(call.gen_id, model_id, ep, created)
             extra = {"openrouter_metadata": call.router_metadata((ep, model_id))} if call.metadata else None
-            chunks, outcome = sse.stream_chunks(head, completion, native, usage, seconds_per_token, shape, extra)
+            chunks, outcome, streamed = sse.stream_chunks(
+                head, completion, native, usage[0], seconds_per_token, shape, extra
+            )
             stream_s = sum(delay for delay, _ in chunks)
             finish = {"complete": completion.finish_reason, "cut": None, "error": "error"}[outcome]
+            if outcome != "complete":
+                # A stream that ended early is billed for the tokens it carried (none: insured).
+                usage = responses.usage(chat.prompt_tokens, streamed, ep, finish)
             self._record_attempt(call, event, model_id, ep, ttft_s + stream_s, 200, None)
             self._served(
                 call,
                 ep,
                 model_id,
-                completion,
-                billed,
-                upstream,
+                usage,
                 elapsed + ttft_s + stream_s,
                 stream_s,
                 finish,
@@ -509,14 +519,12 @@ class Simulator:
 
         generation_s = completion.completion_tokens * seconds_per_token
         self._record_attempt(call, event, model_id, ep, ttft_s + generation_s, 200, None)
-        response = responses.chat_completion(call.gen_id, model_id, ep, created, completion, usage)
+        response = responses.chat_completion(call.gen_id, model_id, ep, created, completion, usage[0])
         if call.metadata:
             response["openrouter_metadata"] = call.router_metadata()
         body = dumps(response) if invalid is None else invalid.invalid_body(response, chat)
         total_s = elapsed + ttft_s + generation_s
-        self._served(
-            call, ep, model_id, completion, billed, upstream, total_s, generation_s, completion.finish_reason, native
-        )
+        self._served(call, ep, model_id, usage, total_s, generation_s, completion.finish_reason, native)
         return Reply(200, (JSON, *gen_headers), body, delay_s=total_s)
 
     def _all_failed(self, call: _Call, error: ApiError, elapsed: float) -> Reply:
@@ -612,28 +620,21 @@ class Simulator:
         call: _Call,
         ep: Endpoint,
         model_id: str,
-        completion: content.Completion,
-        billed: Decimal,
-        upstream: Decimal | None,
+        usage: tuple[dict[str, Any], Decimal, Decimal | None],
         latency_s: float,
         generation_s: float,
         finish: str | None,
         native: str | None,
     ) -> None:
+        """Bill a served answer and keep its records; ``usage`` is what the client was told
+        (``responses.usage``), so ``/generation`` agrees with it."""
+        body, billed, upstream = usage
         self._usage_usd += billed
         if upstream is not None:
             self._byok_usage_usd += upstream
         self._record_request(call, 200, "ok", latency_s, (model_id, ep.provider_name), float(billed))
-        self._keep_generation(
-            call,
-            model_id,
-            ep,
-            latency_s,
-            generation_s,
-            completion.completion_tokens,
-            (finish, native),
-            (billed, upstream),
-        )
+        tokens = int(body["completion_tokens"])
+        self._keep_generation(call, model_id, ep, latency_s, generation_s, tokens, (finish, native), (billed, upstream))
 
     def _keep_generation(
         self,
@@ -712,6 +713,16 @@ class Simulator:
             data[f"usage{period}"] = usage
             data[f"byok_usage{period}"] = byok
         return {"data": data}
+
+
+def _without(chat: ChatRequest, dropped: tuple[str, ...]) -> ChatRequest:
+    """The request as the provider receives it once OpenRouter dropped ``dropped``: no tool
+    calls without ``tools``, plain text without ``response_format``."""
+    if "tools" in dropped:
+        chat = replace(chat, tools=(), tool_choice="auto")
+    if "response_format" in dropped:
+        chat = replace(chat, response_format=None)
+    return chat
 
 
 def _refuses(fault: FaultSpec) -> bool:

@@ -101,9 +101,10 @@ def stream_chunks(
     seconds_per_token: float,
     shape: StreamShape,
     final_extra: dict[str, Any] | None = None,
-) -> tuple[tuple[Chunk, ...], StreamOutcome]:
-    """The stream body as timed pieces, and how it ends: ``complete``, ``cut`` (the
-    connection drops mid-body) or ``error`` (an in-band terminal error chunk).
+) -> tuple[tuple[Chunk, ...], StreamOutcome, int]:
+    """The stream body as timed pieces, how it ends: ``complete``, ``cut`` (the connection
+    drops mid-body) or ``error`` (an in-band terminal error chunk), and how many completion
+    tokens it carried (what a stream ended early is billed for).
     ``final_extra`` joins the last chunk (the usage chunk), as ``openrouter_metadata`` does."""
 
     chunk = _chunk_encoder(head)
@@ -115,12 +116,12 @@ def stream_chunks(
     # One pass over the pieces plus a final check point before the finish chunk.
     for i in range(len(pieces) + 1):
         if shape.cut_after is not None and emitted >= shape.cut_after:
-            return tuple(out), "cut"
+            return tuple(out), "cut", emitted
         if shape.error_after is not None and emitted >= shape.error_after and shape.error is not None:
             envelope = shape.error.envelope()["error"]
             choice = {"index": 0, "delta": {"content": ""}, "finish_reason": "error", "native_finish_reason": "error"}
             out.append((0.0, event({**head, "error": envelope, "choices": [choice]})))
-            return tuple(out), "error"
+            return tuple(out), "error", emitted
         if shape.malformed_after is not None and emitted >= shape.malformed_after and not malformed:
             malformed = True
             broken = b'data: {"id":"' + str(head["id"]).encode() + b'","choices":[{"index":0,"delta":{"content":"\n\n'
@@ -141,7 +142,7 @@ def stream_chunks(
     out.append((0.0, event({**head, "choices": [], "usage": usage, **(final_extra or {})})))
     if not shape.missing_done:
         out.append((0.0, DONE))
-    return tuple(out), "complete"
+    return tuple(out), "complete", completion.completion_tokens
 
 
 def batched(chunks: tuple[Chunk, ...], window_s: float) -> tuple[Chunk, ...]:
