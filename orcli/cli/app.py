@@ -480,6 +480,32 @@ def diff(
 
 
 @app.command()
+def mutate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="POLICY|DIR", help="Policy files or folders to mutate (default policies/)."),
+    ] = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option("--scenarios", help="Scenario file or folder whose drills may kill mutants (default scenarios/)."),
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON here.")] = None,
+    min_score: Annotated[
+        float | None, typer.Option("--min-score", help="Exit 1 when the score (0 to 1) is below this.")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Drill processes (default: one per CPU).")] = None,
+    catalog: CatalogOpt = None,
+) -> int:
+    """Mutation testing: weaken each rule of each workflow and report whether lint, the diff gate or a drill
+    notices. Score = killed / (all - equivalent)."""
+    from orcli.cli.mutate_cmd import mutate_cmd
+
+    return mutate_cmd(
+        paths or [], scenarios=scenarios, json_path=json_path, min_score=min_score, jobs=jobs, catalog_path=catalog
+    )
+
+
+@app.command()
 def init(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="Project folder (default: here).")] = Path("."),
 ) -> int:

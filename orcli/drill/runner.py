@@ -36,7 +36,7 @@ from orcli.overrides.location import read_overrides
 from orcli.overrides.resolve import resolve_workflow
 from orcli.overrides.store import load_overrides
 from orcli.policy.load import load_policy
-from orcli.policy.model import Workflow
+from orcli.policy.model import PolicyFile, Workflow
 from orcli.sourcefile import path_kind, shown_path
 from orcli.upstream import Simulator, SimulatorOptions
 from orcli.upstream.faults import FaultSpec, Firing
@@ -75,6 +75,7 @@ def prepare(
     seed: int | None = None,
     overrides_path: str | Path | None = None,
     now: datetime | None = None,
+    policy: PolicyFile | None = None,
 ) -> DrillInputs:
     """Load the policy and overrides a scenario names and check they fit together.
 
@@ -83,19 +84,23 @@ def prepare(
     ``overrides:`` file, so "what happens if we disable X now" is one command. The store
     is read once, here, and expiry is judged at this moment: a drill runs against one
     snapshot of on-call's decisions however long it takes.
+
+    ``policy`` replaces the content of the scenario's policy file (which must still exist):
+    a changed copy, such as a mutant, drilled and checked exactly as the file would be.
     """
     moment = now or datetime.now(UTC)
     scenario = loaded.scenario
     policy_path = loaded.resolve(scenario.policy)
     _must_be_file(loaded, "policy", policy_path)
-    policy = load_policy(policy_path)
-    names = scenario.workflows or tuple(policy.policy.workflows)
+    if policy is None:
+        policy = load_policy(policy_path).policy
+    names = scenario.workflows or tuple(policy.workflows)
     workflows: dict[str, Workflow] = {}
     for i, name in enumerate(names):
-        if name not in policy.policy.workflows:
-            known = ", ".join(sorted(policy.policy.workflows))
+        if name not in policy.workflows:
+            known = ", ".join(sorted(policy.workflows))
             raise loaded.document.error(("workflows", i), f"no workflow '{name}' in {policy_path} (has: {known})")
-        workflows[name] = policy.policy.workflows[name]
+        workflows[name] = policy.workflows[name]
     overrides = list(read_overrides(overrides_path).overrides)
     if scenario.overrides is not None:
         own = loaded.resolve(scenario.overrides)

@@ -1,0 +1,117 @@
+"""What of a workflow can be observed, and when a mutant is equivalent to its original.
+
+A mutant is equivalent only when nothing a drill could see differs: the eligible
+endpoints of every model, their order and first-pick odds (planned against the catalog
+as the workflow's own BYOK keys shape it), the provider preferences the router reads
+beyond eligibility, and the client's effective settings. Rules that only filter
+endpoints (``only``, ``zdr``, ``max_price`` ...) are left out of the comparison on
+purpose: their whole effect is the eligible set, compared itself.
+
+Anything else must be one of :data:`REASONS`, a fixed list, each shown with the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from orcli.catalog.byok import ByokMode, with_byok
+from orcli.catalog.model import Catalog
+from orcli.policy.compile import client_settings, provider_object, route_request
+from orcli.policy.model import Workflow
+from orcli.routing.plan import RoutePlan, plan_route
+
+# Provider fields whose whole effect is which endpoints are eligible (compared through the plan).
+FILTER_FIELDS = frozenset(
+    {"only", "ignore", "data_collection", "zdr", "quantizations", "max_price", "require_parameters"}
+)
+ODDS_DIGITS = 4  # first-pick odds compared to 0.01 %
+
+
+class Reason(StrEnum):
+    """The fixed list of reasons a mutant may be called equivalent."""
+
+    # A removed filter whose every excluded endpoint the other rules exclude too.
+    REDUNDANT_RULE = "redundant-rule"
+    SAME_ROUTES_AND_SETTINGS = "same-routes-and-settings"
+
+
+REASONS: Mapping[Reason, str] = {
+    Reason.REDUNDANT_RULE: "the other rules already exclude every endpoint this one excluded",
+    Reason.SAME_ROUTES_AND_SETTINGS: (
+        "the eligible endpoints, their order and first-pick odds, and the client's effective settings are unchanged"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    reason: Reason
+    detail: str  # why it holds for this mutant
+
+    @property
+    def text(self) -> str:
+        return f"{REASONS[self.reason]}: {self.detail}" if self.detail else REASONS[self.reason]
+
+
+def account_catalog(workflow: Workflow, catalog: Catalog) -> Catalog:
+    """The catalog as this workflow's account sees it (its BYOK keys add their endpoints)."""
+    keys: dict[str, ByokMode] = {slug.lower(): workflow.byok.mode for slug in workflow.byok.keys}
+    return with_byok(catalog, keys)
+
+
+def plan_of(workflow: Workflow, catalog: Catalog) -> RoutePlan:
+    return plan_route(route_request(workflow), account_catalog(workflow, catalog))
+
+
+def observable(workflow: Workflow, catalog: Catalog) -> dict[str, Any]:
+    """Everything of ``workflow`` a drill can observe, as comparable plain values."""
+    plan = plan_of(workflow, catalog)
+    models = [
+        {
+            "model": p.model_id,
+            "eligible": [
+                (c.endpoint.tag, None if c.first_pick_chance is None else round(c.first_pick_chance, ODDS_DIGITS))
+                for c in p.candidates
+            ],
+            "failure": p.failure.status if p.failure else None,
+            "dropped": list(p.dropped_parameters),
+        }
+        for p in plan.models
+    ]
+    provider = {k: v for k, v in provider_object(workflow.provider).items() if k not in FILTER_FIELDS}
+    return {
+        "routes": models,
+        "attempts": [(m, c.endpoint.tag) for m, c in plan.attempts],
+        "provider": provider,
+        "parameters": sorted(workflow.needs.parameters),
+        "client": client_settings(workflow),
+    }
+
+
+def equivalence(original: Workflow, mutated: Workflow, catalog: Catalog) -> Equivalence | None:
+    """The reason ``mutated`` cannot be told apart from ``original``, or None when it can."""
+    if observable(original, catalog) != observable(mutated, catalog):
+        return None
+    redundant = _why_redundant(original, mutated, catalog)
+    if redundant:
+        return Equivalence(Reason.REDUNDANT_RULE, redundant)
+    return Equivalence(Reason.SAME_ROUTES_AND_SETTINGS, "")
+
+
+def _why_redundant(original: Workflow, mutated: Workflow, catalog: Catalog) -> str:
+    """For a removed filter with the same routes: which endpoints stay eligible, all meeting it."""
+    changed = sorted(
+        k
+        for k in FILTER_FIELDS
+        if getattr(original.provider, k) != getattr(mutated.provider, k)
+        or (k in original.provider.model_fields_set) != (k in mutated.provider.model_fields_set)
+    )
+    if not changed:
+        return ""
+    plan = plan_of(original, catalog)
+    shown = sorted({c.endpoint.tag for p in plan.models for c in p.candidates})
+    fields = ", ".join(f"provider.{k}" for k in changed)
+    return f"without {fields} the eligible endpoints are still {', '.join(shown) or 'none'}"
