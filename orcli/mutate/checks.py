@@ -73,7 +73,7 @@ def gate_kill(original: LoadedPolicy, mutated: LoadedPolicy, catalog: Catalog) -
     if not report.blames:
         return None
     blame = report.blames[0]
-    return Kill("diff gate", blame.title, blame.message)
+    return Kill("diff gate", blame.rule or blame.title, blame.message)
 
 
 Baseline = Mapping[str, bool]  # expectation result name -> passed under the original policy
