@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from orcli.catalog.model import Catalog, Endpoint
 from orcli.client.hops import StopKind
-from orcli.client.ledger import ChatResult
+from orcli.client.ledger import Attempt, ChatResult
 from orcli.drill.records import Outcome
 from orcli.ids import base_model
 from orcli.policy.compile import route_request
-from orcli.policy.model import Workflow
+from orcli.policy.model import DegradationMode, ErrorClass, Workflow
 from orcli.routing.plan import plan_model
 
 
@@ -66,15 +66,7 @@ def policy_violations(workflow: Workflow, catalog: Catalog, model_id: str, provi
 
 def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement:
     if not result.ok:
-        if result.stop_reason is not None and result.stop_reason.kind is StopKind.BUDGET:
-            # The spending cap stopped the request: a clean stop the policy asked for.
-            last = f", last error {result.error_class.value}" if result.error_class else ""
-            sent = f"after {len(result.attempts)} attempt(s){last}" if result.attempts else "before sending"
-            return Judgement(Outcome.FAILED_SAFE, f"budget cap: stopped {sent}")
-        cls = result.error_class.value if result.error_class else "error"
-        if result.fail_safe_message is not None:
-            return Judgement(Outcome.FAILED_SAFE, f"{cls}: failed safe with the approved message")
-        return Judgement(Outcome.FAILED, f"{cls}: {result.error_message or 'no answer'}")
+        return _unanswered(result, workflow)
 
     model = base_model(result.served_model or "")
     provider = result.served_provider or ""
@@ -99,6 +91,57 @@ def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement
     if depth == 0:
         return Judgement(Outcome.DEGRADED, f"provider fallback to {provider}", (), depth)
     return Judgement(Outcome.DEGRADED, f"model fallback to {model} (depth {depth})", (), depth)
+
+
+def _unanswered(result: ChatResult, workflow: Workflow) -> Judgement:
+    """A request that got no answer: failed safe only where the policy's own path led there."""
+    cls = result.error_class.value if result.error_class else "error"
+    stop = result.stop_reason
+    if stop is not None and stop.kind is StopKind.BUDGET:
+        # The spending cap stopped the request: a clean stop the policy asked for.
+        last = f", last error {result.error_class.value}" if result.error_class else ""
+        sent = f"after {len(result.attempts)} attempt(s){last}" if result.attempts else "before sending"
+        return Judgement(Outcome.FAILED_SAFE, f"budget cap: stopped {sent}")
+    if result.attempts and all(_own_limit_before_first_byte(a) for a in result.attempts):
+        # Nothing upstream refused: the client gave every attempt less time than a first
+        # byte took. That is the policy's limits failing the request, not a safe failure.
+        return Judgement(
+            Outcome.FAILED,
+            f"limits too tight: all {len(result.attempts)} attempt(s) hit the client's own time limit "
+            "before a first byte",
+        )
+    path = _policy_path(result, workflow)
+    if workflow.degradation.mode is DegradationMode.FAIL_SAFE and path and result.fail_safe_message is not None:
+        return Judgement(Outcome.FAILED_SAFE, f"{cls}: failed safe with the approved message ({path})")
+    return Judgement(Outcome.FAILED, f"{cls}: {result.error_message or 'no answer'}")
+
+
+def _policy_path(result: ChatResult, workflow: Workflow) -> str | None:
+    """How the policy's own path ended the request, if it did: the error class's action is
+    ``stop``, or every model of the chain was tried. Other ends (the deadline, a Retry-After
+    too long, attempts used before the chain was walked) are the client running out, not the
+    policy choosing to fail safe."""
+    stop = result.stop_reason
+    if stop is None:
+        return None
+    if stop.kind is StopKind.POLICY_STOP:
+        return "the policy says stop"
+    tried = {base_model(m) for a in result.attempts for m in (a.model, *a.models)}
+    if stop.kind is StopKind.NO_FALLBACK or (
+        stop.kind is StopKind.MAX_ATTEMPTS and all(base_model(m) in tried for m in workflow.models.all)
+    ):
+        return "the chain is exhausted"
+    return None
+
+
+def _own_limit_before_first_byte(attempt: Attempt) -> bool:
+    """The attempt ended at the client's own time limit with nothing from upstream yet."""
+    return (
+        attempt.error_class is ErrorClass.TIMEOUT
+        and attempt.ttft_s is None
+        and attempt.status in (None, 200)
+        and not attempt.upstream_hops
+    )
 
 
 def _bypassed_ahead(workflow: Workflow, catalog: Catalog, ignored: tuple[str, ...], served_provider: str) -> list[str]:

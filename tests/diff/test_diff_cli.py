@@ -260,7 +260,8 @@ def test_json_output(project: Path) -> None:
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["passed"] is False
-    assert [f["title"] for f in data["failures"]] == ["drill turned red: primary-outage"]
+    # success_rate, and within_policy with no answer left to check
+    assert [f["title"] for f in data["failures"]] == ["drill turned red: primary-outage"] * 2
     assert data["failures"][0]["line"] == 8
     (chat,) = data["workflows"]
     assert chat["status"] == "changed"
@@ -285,11 +286,12 @@ def test_github_annotations_point_at_the_lines(project: Path) -> None:
         f"::error file={new}/chat.yaml,line=8,col=7,title=orcli diff%3A drill turned red%3A primary-outage::"
     )
     assert "success rate 0.0%25 (required >= 95.0%25)" in lines[0]
-    assert lines[1] == (
+    assert "within_policy: nothing to check: no answered request" in lines[1]
+    assert lines[2] == (
         f"::notice file={new}/chat.yaml,line=8,title=orcli diff%3A chat::changed: models; "
         "eligible endpoints google/gemini-2.5-flash +0/-2"
     )
-    assert lines[-1] == "FAIL: 1 problem(s) the new policy introduces"
+    assert lines[-1] == "FAIL: 2 problem(s) the new policy introduces"
 
 
 def test_markdown_and_summary_file(project: Path, tmp_path: Path) -> None:
@@ -302,7 +304,7 @@ def test_markdown_and_summary_file(project: Path, tmp_path: Path) -> None:
     md = result.stdout
     assert md.startswith(f"## ❌ orcli diff: `policies` → `{new}`\n")
     assert "| `chat` | changed | changed: models; eligible endpoints google/gemini-2.5-flash +0/-2 |" in md
-    assert "| `primary-outage` | pass | fail | success_rate: pass → fail |" in md
+    assert "| `primary-outage` | pass | fail | success_rate: pass → fail; within_policy: pass → fail |" in md
     assert summary.read_text() == "earlier step\n" + md
 
 

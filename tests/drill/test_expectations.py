@@ -8,6 +8,7 @@ Retry-After, a truncated or malformed answer handed to the app) are built as rec
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,7 +136,9 @@ def test_fail_safe_approved(tmp_path: Any) -> None:
 
 def test_fail_safe_approved_needs_a_fail_safe_workflow(drill: Drill) -> None:
     bad = check(drill, {"kind": "fail_safe_approved"})
-    assert not bad.passed and bad.summary == "no request of a fail_safe workflow was sent"
+    assert not bad.passed and bad.summary == (
+        "nothing to check: no request of a fail_safe workflow was sent (set allow_vacuous: true if that is expected)"
+    )
 
 
 # -- max_fallback_depth and max_attempts ------------------------------------------------------------
@@ -210,7 +213,9 @@ def test_latency(drill: Drill) -> None:
 
 def test_latency_without_answers_fails(drill: Drill) -> None:
     bad = check(drill, {"kind": "latency", "p95_max_s": 5}, traffic={"requests": 2}, faults=[{"kind": "auth"}])
-    assert not bad.passed and bad.summary == "no answered request to measure"
+    assert not bad.passed and bad.summary == (
+        "nothing to check: no answered request to measure (set allow_vacuous: true if that is expected)"
+    )
 
 
 def test_cost(drill: Drill) -> None:
@@ -365,4 +370,69 @@ def test_alert_raised(drill: Drill) -> None:
     bad = check(
         drill, {"kind": "alert_raised", "error_class": "billing"}, traffic={"requests": 3}, faults=[{"kind": "auth"}]
     )
-    assert not bad.passed and bad.summary == "no request failed with billing"
+    assert not bad.passed and bad.summary == (
+        "nothing to check: no request failed with billing (set allow_vacuous: true if that is expected)"
+    )
+
+
+# -- nothing to check: vacuous expectations fail unless allowed ------------------------------------
+
+
+def test_retry_after_respected_with_no_hint_seen_has_nothing_to_check(drill: Drill) -> None:
+    bad = check(drill, {"kind": "retry_after_respected"}, traffic={"requests": 3})
+    assert not bad.passed
+    assert bad.summary == (
+        "nothing to check: no 429 with a Retry-After hint was seen (set allow_vacuous: true if that is expected)"
+    )
+    ok = check(drill, {"kind": "retry_after_respected", "allow_vacuous": True}, traffic={"requests": 3})
+    assert ok.passed
+    assert ok.summary == "nothing to check: no 429 with a Retry-After hint was seen (allow_vacuous)"
+
+
+def test_recovery_from_a_fault_that_never_applied_has_nothing_to_check(drill: Drill) -> None:
+    # The outage targets a provider the chain never reaches: nothing to recover from.
+    never = [{"kind": "outage", "id": "elsewhere", "model": "anthropic/claude-opus-4.1", "start_s": 0, "end_s": 2}]
+    result = drill(
+        traffic={"requests": 4}, faults=never, expect=[{"kind": "recovery", "fault": "elsewhere", "within_s": 5}]
+    )
+    bad = verdict(result, "recovery")
+    assert not bad.passed
+    assert bad.summary.startswith("nothing to check: fault 'elsewhere' never applied")
+
+
+def test_a_depth_limit_with_no_answer_has_nothing_to_check(drill: Drill) -> None:
+    bad = check(drill, {"kind": "max_fallback_depth", "max": 0}, traffic={"requests": 2}, faults=[{"kind": "auth"}])
+    assert not bad.passed and bad.summary.startswith("nothing to check: no answered request")
+
+
+# -- success_rate and handled_rate --------------------------------------------------------------------
+
+
+def test_success_rate_counts_answers_only_and_handled_rate_adds_failing_safe(drill: Drill, tmp_path: Path) -> None:
+    policy = write_policy(
+        tmp_path / "p",
+        {
+            "review": {
+                "models": {"primary": MINI},
+                "retry": {"max_attempts": 1},
+                "degradation": {"mode": "fail_safe", "user_message": "Paused; a person will review it."},
+            }
+        },
+    )
+    down = [{"kind": "outage", "model": MINI, "start_s": 0, "end_s": 2}]
+    result = drill(
+        policy=str(policy),
+        traffic={"requests": 4, "rate_per_s": 1},
+        faults=down,
+        expect=[{"kind": "success_rate", "min": 0.5}, {"kind": "handled_rate", "min": 1.0}],
+    )
+    assert [r.outcome.value for r in result.requests] == ["failed_safe", "failed_safe", "served", "served"]
+    assert verdict(result, "success_rate").summary == "success rate 50.0% (required >= 50.0%)"
+    assert verdict(result, "handled_rate").summary == "handled rate 100.0% (required >= 100.0%)"
+
+
+def test_count_failed_safe_is_gone_with_a_pointer_to_handled_rate(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, expect=[{"kind": "success_rate", "min": 1.0, "count_failed_safe": True}])
+    with pytest.raises(SourceError) as caught:
+        run_file(path)
+    assert "use kind: handled_rate to count clean fail-safe answers too" in str(caught.value)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from orcli.catalog import default_catalog
-from orcli.client.hops import BUDGET, FallbackHop, RetryHop
+from orcli.client.hops import BUDGET, DEADLINE, FallbackHop, RetryHop, StopKind, StopReason
 from orcli.client.ledger import Attempt, UpstreamHop
 from orcli.drill.judge import judge
 from orcli.drill.records import Outcome
@@ -91,13 +91,59 @@ def test_a_variant_of_a_chain_model_is_in_the_chain() -> None:
     assert (verdict.outcome, verdict.violations) == (Outcome.SERVED, ())
 
 
-def test_a_clean_failure_with_the_approved_message_is_failed_safe() -> None:
-    result = unanswered(attempt(MINI, "OpenAI", 502), fail_safe_message="We will get back to you.")
-    verdict = judge(result, workflow(), CATALOG)
+def fail_safe(**fields: Any) -> Workflow:
+    data = {"models": {"primary": MINI}, "degradation": {"mode": "fail_safe", "user_message": "Back soon."}}
+    return Workflow.model_validate({**data, **fields})
+
+
+@pytest.mark.parametrize(
+    ("stop", "path"),
+    [
+        (StopReason(StopKind.NO_FALLBACK, ErrorClass.PROVIDER_FAILURE), "the chain is exhausted"),
+        (StopReason(StopKind.POLICY_STOP, ErrorClass.PROVIDER_FAILURE), "the policy says stop"),
+    ],
+)
+def test_a_fail_safe_workflow_whose_own_path_ends_the_request_fails_safe(stop: StopReason, path: str) -> None:
+    result = unanswered(attempt(MINI, "OpenAI", 502), fail_safe_message="Back soon.", stop_reason=stop)
+    verdict = judge(result, fail_safe(), CATALOG)
     assert (verdict.outcome, verdict.reason) == (
         Outcome.FAILED_SAFE,
-        "provider_failure: failed safe with the approved message",
+        f"provider_failure: failed safe with the approved message ({path})",
     )
+
+
+def test_a_user_message_alone_does_not_make_a_failure_safe() -> None:
+    # A fallback workflow with a hand-over message: a failure is a failure, message or not.
+    stop = StopReason(StopKind.NO_FALLBACK, ErrorClass.PROVIDER_FAILURE)
+    result = unanswered(attempt(MINI, "OpenAI", 502), fail_safe_message="We will get back to you.", stop_reason=stop)
+    verdict = judge(result, workflow(), CATALOG)
+    assert (verdict.outcome, verdict.reason) == (Outcome.FAILED, "provider_failure: 502 from every provider")
+
+
+def test_a_fail_safe_workflow_that_ran_out_of_attempts_before_walking_its_chain_has_failed() -> None:
+    # max_attempts used before the fallback was tried: the client ran out, the policy did not choose to stop.
+    stop = StopReason(StopKind.MAX_ATTEMPTS, value=1)
+    result = unanswered(attempt(MINI, "OpenAI", 502), fail_safe_message="Back soon.", stop_reason=stop)
+    chain = fail_safe(models={"primary": MINI, "fallbacks": [SMALL]})
+    assert judge(result, chain, CATALOG).outcome is Outcome.FAILED
+    assert judge(result, fail_safe(), CATALOG).outcome is Outcome.FAILED_SAFE  # its only model was tried
+
+
+def test_a_fail_safe_workflow_past_its_deadline_has_failed() -> None:
+    result = unanswered(attempt(MINI, "OpenAI", 502), fail_safe_message="Back soon.", stop_reason=DEADLINE)
+    assert judge(result, fail_safe(), CATALOG).outcome is Outcome.FAILED
+
+
+def test_attempts_that_all_hit_the_clients_own_limit_before_a_first_byte_are_limits_too_tight() -> None:
+    late = [
+        attempt(MINI, "OpenAI", None, error=ErrorClass.TIMEOUT, ttft_s=None, index=i, detail="no response within 1 s")
+        for i in (1, 2)
+    ]
+    stop = StopReason(StopKind.NO_FALLBACK, ErrorClass.TIMEOUT)
+    result = unanswered(*late, error=ErrorClass.TIMEOUT, fail_safe_message="Back soon.", stop_reason=stop)
+    verdict = judge(result, fail_safe(), CATALOG)
+    assert verdict.outcome is Outcome.FAILED
+    assert verdict.reason == ("limits too tight: all 2 attempt(s) hit the client's own time limit before a first byte")
 
 
 def test_a_failure_without_a_fail_safe_message_is_failed() -> None:

@@ -6,6 +6,7 @@ to protect; the drill has to fail with exit 1 and name the expectation and its e
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,18 @@ def test_the_benchmark_failover_scenarios_pass_as_drills() -> None:
         result = run_drill(prepare(load_scenario(path), default_catalog()))
         assert result.passed, [e for e in result.expectations if not e.passed]
         assert len(result.requests) == 1
+
+
+def test_legal_review_with_limits_too_tight_for_any_answer_fails(tmp_path: Path) -> None:
+    # Half a second per attempt is shorter than any first byte of a 60k-token review: no request is
+    # answered. Outside the outage that is a failure of the limits, never a safe failure of the policy.
+    policy = yaml.safe_load((ROOT / "policies" / "legal-review.yaml").read_text())
+    policy["workflows"]["legal-review"]["timeouts"]["attempt_s"] = 0.5
+    (tmp_path / "legal-review.yaml").write_text(yaml.safe_dump(policy, sort_keys=False))
+    path = variant(tmp_path, "legal-review-fails-safe", policy=str(tmp_path / "legal-review.yaml"))
+    result = run_drill(prepare(load_scenario(path), default_catalog()))
+    outcomes = Counter((r.outcome.value, r.reason.split(":")[0]) for r in result.requests)
+    assert outcomes == {("failed", "limits too tight"): 30, ("failed_safe", "provider_failure"): 30}
+    handled = next(e for e in result.expectations if e.kind == "handled_rate")
+    assert not handled.passed and handled.summary.startswith("handled rate 50.0%")
+    assert not result.passed

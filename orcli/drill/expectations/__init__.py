@@ -19,11 +19,12 @@ from orcli.drill.expectations.no_truncated_success import NoTruncatedSuccess
 from orcli.drill.expectations.outcomes import Outcomes
 from orcli.drill.expectations.recovery import Recovery
 from orcli.drill.expectations.retry_after import RetryAfterRespected
-from orcli.drill.expectations.success_rate import SuccessRate
+from orcli.drill.expectations.success_rate import HandledRate, SuccessRate
 from orcli.drill.expectations.within_policy import WithinPolicy
 
 ExpectationSpec = Annotated[
     SuccessRate
+    | HandledRate
     | WithinPolicy
     | FailSafeApproved
     | MaxFallbackDepth

@@ -17,7 +17,7 @@ class AlertRaised(Expectation):
         hits = [r for r in self.rows(facts) if r.result.error_class is self.error_class]
         silent = [describe(r) for r in hits if not r.result.alerts]
         if not hits:
-            return self.verdict(False, f"no request failed with {self.error_class.value}")
+            return self.vacuous(f"no request failed with {self.error_class.value}")
         return self.verdict(
             not silent, f"{len(hits) - len(silent)} of {len(hits)} {self.error_class.value} failure(s) alerted", silent
         )

@@ -27,6 +27,9 @@ class DrillFacts:
 class Expectation(Frozen):
     name: str | None = None
     workflow: str | None = None  # restrict to one workflow's requests
+    # An expectation with nothing to check (no Retry-After hint seen, a fault that never
+    # applied, no answered request to time) proves nothing, so it fails unless this is set.
+    allow_vacuous: bool = False
 
     @property
     def kind_name(self) -> str:
@@ -47,6 +50,12 @@ class Expectation(Frozen):
             summary=summary,
             evidence=tuple(shown),
         )
+
+    def vacuous(self, what: str) -> ExpectationResult:
+        """The verdict when there was nothing to check: ``what`` says what was missing."""
+        if self.allow_vacuous:
+            return self.verdict(True, f"nothing to check: {what} (allow_vacuous)")
+        return self.verdict(False, f"nothing to check: {what} (set allow_vacuous: true if that is expected)")
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
         raise NotImplementedError

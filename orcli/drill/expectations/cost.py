@@ -24,6 +24,8 @@ class Cost(Expectation):
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
         rows = self.rows(facts)
+        if not rows:
+            return self.vacuous("no request was sent")
         total = sum((r.result.cost_usd for r in rows), Decimal(0))
         bad: list[str] = []
         if self.max_per_request_usd is not None:

@@ -29,7 +29,7 @@ class FailSafeApproved(Expectation):
             if problem:
                 bad.append(f"{describe(row)}: {problem}")
         if checked == 0:
-            return self.verdict(False, "no request of a fail_safe workflow was sent")
+            return self.vacuous("no request of a fail_safe workflow was sent")
         return self.verdict(
             not bad, f"{len(bad)} of {checked} fail-safe request(s) answered off the approved routes", bad
         )

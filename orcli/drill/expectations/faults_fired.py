@@ -12,6 +12,8 @@ class FaultsFired(Expectation):
     kind: Literal["faults_fired"]
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
+        if not facts.declared_faults:
+            return self.vacuous("no fault is declared")
         counts = {f.fault_id: 0 for f in facts.declared_faults}
         for firing in facts.fired:
             counts[firing.fault_id] = counts.get(firing.fault_id, 0) + 1

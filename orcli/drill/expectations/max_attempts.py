@@ -16,6 +16,8 @@ class MaxAttempts(Expectation):
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
         rows = self.rows(facts)
+        if not rows:
+            return self.vacuous("no request was sent")
         most = max((len(r.result.attempts) for r in rows), default=0)
         bad = [describe(r) for r in rows if len(r.result.attempts) > self.max]
         return self.verdict(not bad, f"most attempts for one request: {most} (allowed <= {self.max})", bad)

@@ -16,6 +16,8 @@ class MaxFallbackDepth(Expectation):
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
         rows = [r for r in self.rows(facts) if r.result.ok]
+        if not rows:
+            return self.vacuous("no answered request")
         deepest = max((r.fallback_depth for r in rows), default=0)
         bad = [describe(r) for r in rows if r.fallback_depth > self.max]
         return self.verdict(not bad, f"deepest fallback used: {deepest} (allowed <= {self.max})", bad)

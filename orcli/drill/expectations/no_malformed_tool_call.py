@@ -27,6 +27,8 @@ class NoMalformedToolCall(Expectation):
                     problem = _problem(call, offered, jsonschema)
                     if problem:
                         bad.append(f"{describe(row)}: {problem}")
+        if checked == 0:
+            return self.vacuous("no tool call reached the app")
         return self.verdict(not bad, f"{checked} tool call(s) reached the app, {len(bad)} malformed", bad)
 
 

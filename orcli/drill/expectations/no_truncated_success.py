@@ -15,8 +15,11 @@ class NoTruncatedSuccess(Expectation):
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
         bad: list[str] = []
-        for row in self.rows(facts):
-            if not row.result.ok or row.result.response is None:
+        answered = [r for r in self.rows(facts) if r.result.ok]
+        if not answered:
+            return self.vacuous("no answered request")
+        for row in answered:
+            if row.result.response is None:
                 continue
             choices = row.result.response.get("choices") or []
             reason = choices[0].get("finish_reason") if choices else None

@@ -26,6 +26,8 @@ class Outcomes(Expectation):
 
     def evaluate(self, facts: DrillFacts) -> ExpectationResult:
         rows = self.rows(facts)
+        if not rows:
+            return self.vacuous("no request was sent")
         hits = [r for r in rows if r.outcome is self.outcome]
         n, share = len(hits), (len(hits) / len(rows) if rows else 0.0)
         too_few: list[str] = []

@@ -28,4 +28,6 @@ class RetryAfterRespected(Expectation):
                         early = allowed_at - later.started_at
                         bad.append(f"{describe(row)}: attempt {later.index} {early:.2f}s before Retry-After")
                         break
+        if hints == 0:
+            return self.vacuous("no 429 with a Retry-After hint was seen")
         return self.verdict(not bad, f"{hints} Retry-After hint(s) seen, {len(bad)} undercut", bad)
