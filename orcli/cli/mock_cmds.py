@@ -23,7 +23,7 @@ def serve_cmd(
     from orcli.upstream.simulator import Simulator
 
     catalog = load_catalog(catalog_path)
-    faults = parse_faults(faults_path) if faults_path is not None else ()
+    faults = parse_faults(faults_path, catalog=catalog) if faults_path is not None else ()
     presets = parse_presets(presets_path) if presets_path is not None else {}
     sim = Simulator(catalog, faults, seed, presets=presets)
     sock = bind(host, port, allow_remote=allow_remote)

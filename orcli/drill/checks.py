@@ -19,7 +19,7 @@ from orcli.errors import SourceError
 from orcli.policy.model import Workflow
 from orcli.sourcefile import Loc
 from orcli.suggest import did_you_mean
-from orcli.upstream.targets import model_problem, provider_problem
+from orcli.upstream.targets import model_problem, provider_problem, target_problems
 
 
 def check_references(loaded: LoadedScenario, workflows: Mapping[str, Workflow], catalog: Catalog) -> None:
@@ -37,14 +37,8 @@ def reference_errors(loaded: LoadedScenario, workflows: Mapping[str, Workflow], 
 def _problems(loaded: LoadedScenario, workflows: Mapping[str, Workflow], catalog: Catalog) -> Iterator[tuple[Loc, str]]:
     scenario = loaded.scenario
     for i, fault in enumerate(scenario.faults):
-        if fault.provider is not None:
-            problem = provider_problem(fault.provider, catalog)
-            if problem:
-                yield ("faults", i, "provider"), problem
-        if fault.model is not None:
-            problem = model_problem(fault.model, catalog)
-            if problem:
-                yield ("faults", i, "model"), problem
+        for field, why in target_problems(fault.provider, fault.model, catalog):
+            yield ("faults", i, field), why
     fault_ids = [f.fault_id for f in scenario.faults]
     for i, expectation in enumerate(scenario.expect):
         if expectation.workflow is not None and expectation.workflow not in workflows:
@@ -60,8 +54,10 @@ def _problems(loaded: LoadedScenario, workflows: Mapping[str, Workflow], catalog
                 declared = f" (declared: {', '.join(fault_ids)})" if fault_ids else " (this scenario declares none)"
                 yield ("expect", i, "fault"), f"no fault with id '{expectation.fault}'{hint or declared}"
             elif scenario.faults[fault_ids.index(expectation.fault)].end_s is None:
-                problem = f"fault '{expectation.fault}' has no end_s: there is no end to recover from"
-                yield ("expect", i, "fault"), problem
+                yield (
+                    ("expect", i, "fault"),
+                    f"fault '{expectation.fault}' has no end_s: there is no end to recover from",
+                )
         if isinstance(expectation, FailSafeApproved):
             for j, model in enumerate(expectation.approved_models):
                 problem = model_problem(model, catalog)

@@ -29,7 +29,7 @@ from orcli.sourcefile import explain_error, format_loc, non_finite
 from orcli.upstream.faults.log import Firing
 from orcli.upstream.faults.spec import FaultSpec
 from orcli.upstream.records import AttemptRecord, ChatRequestRecord
-from orcli.upstream.targets import model_problem, provider_problem
+from orcli.upstream.targets import target_problems
 
 PREFIX = "/_orcli"
 
@@ -114,13 +114,8 @@ def _add(sim: Administered, body: bytes) -> tuple[int, dict[str, Any]]:
         where = non_finite(spec)
         if where is not None:
             return _error(400, _one_line(_where((i, *where), len(items)), "not a finite number"))
-        targets = (
-            ("provider", None if spec.provider is None else provider_problem(spec.provider, sim.catalog)),
-            ("model", None if spec.model is None else model_problem(spec.model, sim.catalog)),
-        )
-        for field, problem in targets:
-            if problem:
-                return _error(400, _one_line(_where((i, field), len(items)), problem))
+        for field, problem in target_problems(spec.provider, spec.model, sim.catalog):
+            return _error(400, _one_line(_where((i, field), len(items)), problem))
     added = []
     for spec in specs:
         try:

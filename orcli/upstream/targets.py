@@ -20,6 +20,16 @@ def provider_problem(slug: str, catalog: Catalog) -> str | None:
     return f"unknown provider '{slug}'{hint or '; known: ' + ', '.join(sorted(bases))}"
 
 
+def target_problems(provider: str | None, model: str | None, catalog: Catalog) -> list[tuple[str, str]]:
+    """The fields of a fault's target (``provider``, ``model``) that name nothing in the catalog, each with why."""
+    found = []
+    if provider is not None and (problem := provider_problem(provider, catalog)):
+        found.append(("provider", problem))
+    if model is not None and (problem := model_problem(model, catalog)):
+        found.append(("model", problem))
+    return found
+
+
 def model_problem(model_id: str, catalog: Catalog) -> str | None:
     """Why ``model_id`` names no model of the catalog (a ``:variant`` suffix is ignored), or None."""
     if catalog.get(model_id) is not None:

@@ -33,9 +33,11 @@ from typing import TYPE_CHECKING, Annotated, TypeAlias
 from pydantic import Field, field_validator
 
 import orcli.upstream.faults.kinds  # noqa: F401 - defines, and so registers, every kind
+from orcli.catalog.model import Catalog
 from orcli.frozen import Frozen
 from orcli.sourcefile import load_document, parse_model
 from orcli.upstream.faults.kind import Fault, FaultId, kind_name, kinds
+from orcli.upstream.targets import target_problems
 
 __all__ = ["FAULT_KINDS", "FaultId", "FaultPlan", "FaultSpec", "parse_faults", "with_ids"]
 
@@ -76,8 +78,10 @@ class FaultPlan(Frozen):
         return with_ids(faults)  # raises on duplicate ids
 
 
-def parse_faults(path: str | Path, text: str | None = None) -> tuple[FaultSpec, ...]:
-    """Read a YAML/JSON faults file; errors name ``file:line:col: field``."""
+def parse_faults(path: str | Path, text: str | None = None, *, catalog: Catalog | None = None) -> tuple[FaultSpec, ...]:
+    """Read a YAML/JSON faults file; errors name ``file:line:col: field``. With ``catalog``, a
+    fault aimed at a provider or model the catalog lacks is refused too, with a did-you-mean:
+    it would never fire."""
     document = load_document(path, text)
     if document.data is None:
         return ()
@@ -88,4 +92,9 @@ def parse_faults(path: str | Path, text: str | None = None) -> tuple[FaultSpec, 
             {("faults", *loc): pos for loc, pos in document.positions.items()},
             {("faults", *loc): pos for loc, pos in document.key_positions.items()},
         )
-    return parse_model(document, FaultPlan).faults
+    faults = parse_model(document, FaultPlan).faults
+    if catalog is not None:
+        for i, fault in enumerate(faults):
+            for field, problem in target_problems(fault.provider, fault.model, catalog):
+                raise document.error(("faults", i, field), problem)
+    return faults
