@@ -14,7 +14,7 @@ retries; an SDK retry on top would repeat the whole policy run.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -25,6 +25,7 @@ from orcli.errors import BudgetExceeded
 from orcli.policy.model import Workflow
 
 PolicySource = str | Path | Workflow
+C = TypeVar("C", Client, AsyncClient)
 
 
 def load_workflow(policy: PolicySource, workflow: str) -> Workflow:
@@ -50,6 +51,23 @@ class _Policy:
     def read(self, request: httpx.Request, raw: bytes) -> translate.SdkCall:
         return translate.read_call(raw, self.workflow, self.name, request.headers.get("idempotency-key"))
 
+    def client(self, clients: dict[tuple[str, str | None], C], request: httpx.Request, make: type[C], shared: Any) -> C:
+        """The client for the request's API key and base URL in ``clients``, made on first use."""
+        key = self.key_for(request)
+        slot = (translate.base_url(request), key)
+        if slot not in clients:
+            clients[slot] = make(
+                self.workflow, api_key=key, base_url=slot[0], transport=shared, workflow_name=self.name, **self.options
+            )
+        return clients[slot]
+
+
+def _refused(exc: translate.Refused | BudgetExceeded, request: httpx.Request) -> httpx.Response:
+    """The answer to a call the policy refused, as OpenRouter would word it."""
+    if isinstance(exc, BudgetExceeded):
+        return translate.error(402, exc.message, request, None)
+    return translate.error(exc.status, exc.message, request, None)
+
 
 class PolicyTransport(httpx.BaseTransport):
     """Sync: chat completions through :class:`~orcli.Client`, everything else to ``network``."""
@@ -65,34 +83,18 @@ class PolicyTransport(httpx.BaseTransport):
     ) -> None:
         self._policy = _Policy(policy, workflow, api_key, client_options)
         self._network = network if network is not None else httpx.HTTPTransport()
+        self._shared = _Shared(self._network)
         self._clients: dict[tuple[str, str | None], Client] = {}
-
-    def _client(self, request: httpx.Request) -> Client:
-        key = self._policy.key_for(request)
-        slot = (translate.base_url(request), key)
-        client = self._clients.get(slot)
-        if client is None:
-            client = self._clients[slot] = Client(
-                self._policy.workflow,
-                api_key=key,
-                base_url=slot[0],
-                transport=_Shared(self._network),
-                workflow_name=self._policy.name,
-                **self._policy.options,
-            )
-        return client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not translate.is_chat(request):
             return self._network.handle_request(request)
         try:
             call = self._policy.read(request, request.read())
-            client = self._client(request)
+            client = self._policy.client(self._clients, request, Client, self._shared)
             result = client.chat(call.messages, **call.chat_arguments())
-        except translate.Refused as refused:
-            return translate.error(refused.status, refused.message, request, None)
-        except BudgetExceeded as exc:
-            return translate.error(402, exc.message, request, None)
+        except (translate.Refused, BudgetExceeded) as exc:
+            return _refused(exc, request)
         return translate.answer(result, call, request)
 
     def close(self) -> None:
@@ -113,34 +115,18 @@ class AsyncPolicyTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._policy = _Policy(policy, workflow, api_key, client_options)
         self._network = network if network is not None else httpx.AsyncHTTPTransport()
+        self._shared = _AsyncShared(self._network)
         self._clients: dict[tuple[str, str | None], AsyncClient] = {}
-
-    def _client(self, request: httpx.Request) -> AsyncClient:
-        key = self._policy.key_for(request)
-        slot = (translate.base_url(request), key)
-        client = self._clients.get(slot)
-        if client is None:
-            client = self._clients[slot] = AsyncClient(
-                self._policy.workflow,
-                api_key=key,
-                base_url=slot[0],
-                transport=_AsyncShared(self._network),
-                workflow_name=self._policy.name,
-                **self._policy.options,
-            )
-        return client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not translate.is_chat(request):
             return await self._network.handle_async_request(request)
         try:
             call = self._policy.read(request, await request.aread())
-            client = self._client(request)
+            client = self._policy.client(self._clients, request, AsyncClient, self._shared)
             result = await client.chat(call.messages, **call.chat_arguments())
-        except translate.Refused as refused:
-            return translate.error(refused.status, refused.message, request, None)
-        except BudgetExceeded as exc:
-            return translate.error(402, exc.message, request, None)
+        except (translate.Refused, BudgetExceeded) as exc:
+            return _refused(exc, request)
         return translate.answer(result, call, request)
 
     async def aclose(self) -> None:

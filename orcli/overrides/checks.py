@@ -25,17 +25,9 @@ def _stranded(loaded: LoadedPolicy, *, overrides: Sequence[Override], catalog: C
     for impact in stranded_workflows(policy_workflows([loaded]), overrides, catalog, now):
         applied = impact.after.resolved.applied if impact.after.resolved else ()
         ids = ", ".join(o.id for o in applied) or ", ".join(o.id for o in overrides)
-        position = loaded.document.position(("workflows", impact.workflow), key=True)
-        findings.append(
-            Finding(
-                loaded.path,
-                position.line,
-                position.col,
-                "error",
-                "override-strands-workflow",
-                f"workflows.{impact.workflow}",
-                f"route override(s) {ids} leave no eligible endpoint ({impact.after.problem}); "
-                f"lift one with 'orcli route enable ID'",
-            )
+        message = (
+            f"route override(s) {ids} leave no eligible endpoint ({impact.after.problem}); "
+            f"lift one with 'orcli route enable ID'"
         )
+        findings.append(Finding.at_workflow(loaded, impact.workflow, "override-strands-workflow", message))
     return findings

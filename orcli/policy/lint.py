@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
@@ -55,16 +55,14 @@ class Finding:
     field: str
     message: str
 
+    @classmethod
+    def at_workflow(cls, loaded: LoadedPolicy, name: str, rule: str, message: str) -> Finding:
+        """An error on the key of workflow ``name``: what is wrong is the workflow as a whole."""
+        position = loaded.document.position(("workflows", name), key=True)
+        return cls(loaded.path, position.line, position.col, "error", rule, f"workflows.{name}", message)
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "col": self.col,
-            "severity": self.severity,
-            "rule": self.rule,
-            "field": self.field,
-            "message": self.message,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -363,24 +361,23 @@ def _regulated_without_zdr(t: LintTarget) -> Iterator[Issue]:
         )
 
 
+def _mode_without(t: LintTarget, mode: DegradationMode, setting: str, message: str) -> Iterator[Issue]:
+    """The degradation ``mode`` is chosen but the ``setting`` it relies on is left unset."""
+    degradation = t.workflow.degradation
+    if degradation.mode is mode and getattr(degradation, setting) is None:
+        yield Issue(("degradation", "mode"), message)
+
+
 @rule("fail-safe-without-message", "error", "degradation mode fail_safe without a user_message")
 def _fail_safe_without_message(t: LintTarget) -> Iterator[Issue]:
-    degradation = t.workflow.degradation
-    if degradation.mode is DegradationMode.FAIL_SAFE and degradation.user_message is None:
-        yield Issue(
-            ("degradation", "mode"),
-            "fail_safe shows the user an approved message when routes fail; write it in degradation.user_message",
-        )
+    message = "fail_safe shows the user an approved message when routes fail; write it in degradation.user_message"
+    return _mode_without(t, DegradationMode.FAIL_SAFE, "user_message", message)
 
 
 @rule("queue-without-max-wait", "warning", "degradation mode queue without queue_max_wait_s")
 def _queue_without_max_wait(t: LintTarget) -> Iterator[Issue]:
-    degradation = t.workflow.degradation
-    if degradation.mode is DegradationMode.QUEUE and degradation.queue_max_wait_s is None:
-        yield Issue(
-            ("degradation", "mode"),
-            "queued work may wait forever; set degradation.queue_max_wait_s to bound how long it is held",
-        )
+    message = "queued work may wait forever; set degradation.queue_max_wait_s to bound how long it is held"
+    return _mode_without(t, DegradationMode.QUEUE, "queue_max_wait_s", message)
 
 
 @rule("byok-strict", "warning", "BYOK keys in strict mode: no shared capacity when a key fails")

@@ -153,15 +153,6 @@ class PolicyChecker:
             position = loaded.document.position(("workflows", name), key=True)
             first = self.first_seen.setdefault(name, (loaded.path, position.line))
             if first != (loaded.path, position.line):
-                findings.append(
-                    Finding(
-                        loaded.path,
-                        position.line,
-                        position.col,
-                        "error",
-                        "duplicate-workflow",
-                        f"workflows.{name}",
-                        f"workflow '{name}' is also defined in {first[0]}:{first[1]}; workflow names must be unique",
-                    )
-                )
+                message = f"workflow '{name}' is also defined in {first[0]}:{first[1]}; workflow names must be unique"
+                findings.append(Finding.at_workflow(loaded, name, "duplicate-workflow", message))
         return findings

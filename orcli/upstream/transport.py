@@ -22,7 +22,7 @@ uses ``anyio.sleep``/``anyio.current_time``: virtual under trio's
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -88,105 +88,122 @@ def _reset_error(request: httpx.Request, streaming: bool) -> httpx.RemoteProtoco
     return httpx.RemoteProtocolError(message, request=request)
 
 
-class SimulatorTransport(httpx.BaseTransport):
+# A reply, played out, is a series of steps: wait this long (None: not at all), then either
+# hand over this piece or raise this error. The sync and async transports below only play
+# the steps on their clock; every decision about timing and failure is made here.
+Step = tuple[float | None, bytes | Exception | None]
+
+
+def _head_step(reply: Reply, request: httpx.Request) -> Step:
+    """Until the response starts: how long it takes, and the error it ends in instead, if any
+    (None: the headers arrive)."""
+    if reply.failure == "connect":
+        return None, httpx.ConnectError("[Errno 111] Connection refused", request=request)
+    wait_s, timed_out = _wait_plan(reply.delay_s, _read_timeout(request))
+    if timed_out:
+        return wait_s, _timeout_error(request)
+    if reply.failure == "reset":
+        return wait_s, _reset_error(request, streaming=False)
+    return wait_s, None
+
+
+def _body_steps(reply: Reply, request: httpx.Request) -> Iterator[Step]:
+    """The chunks of a streamed body, each after its own delay (the first one with the headers)."""
+    assert reply.chunks is not None
+    read_timeout_s = _read_timeout(request)
+    for i, (delay_s, data) in enumerate(reply.chunks):
+        if i > 0 and delay_s > 0:
+            wait_s, timed_out = _wait_plan(delay_s, read_timeout_s)
+            if timed_out:
+                yield wait_s, _timeout_error(request)
+                return
+            yield wait_s, data
+        else:
+            yield None, data
+    if reply.stream_end == "reset":
+        yield None, _reset_error(request, streaming=True)
+
+
+class _Origin:
+    """Time 0 of the simulator on a transport's clock: ``origin_s``, or the first request."""
+
+    clock: Clock | AsyncClock
+
+    def __init__(self, origin_s: float | None) -> None:
+        self._origin_s = origin_s
+
+    def _now_s(self) -> float:
+        now = self.clock.now()
+        if self._origin_s is None:
+            self._origin_s = now
+        return now - self._origin_s
+
+
+class SimulatorTransport(_Origin, httpx.BaseTransport):
     openrouter_compatible = True  # speaks OpenRouter's routing fields: clients send ``models``
 
     def __init__(self, sim: Simulator, clock: Clock | None = None, *, origin_s: float | None = None) -> None:
+        super().__init__(origin_s)
         self.sim = sim
         self.clock: Clock = clock if clock is not None else VirtualClock()
-        self._origin_s = origin_s
-
-    def _now_s(self) -> float:
-        now = self.clock.now()
-        if self._origin_s is None:
-            self._origin_s = now
-        return now - self._origin_s
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        reply = self.sim.handle(_wire(request, body), self._now_s())
-        if reply.failure == "connect":
-            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-        read_timeout = _read_timeout(request)
-        wait_s, timed_out = _wait_plan(reply.delay_s, read_timeout)
-        self.clock.sleep(wait_s)
-        if timed_out:
-            raise _timeout_error(request)
-        if reply.failure == "reset":
-            raise _reset_error(request, streaming=False)
+        reply = self.sim.handle(_wire(request, request.read()), self._now_s())
+        self._play(_head_step(reply, request))
         if reply.chunks is None:
             return _complete(reply, request)
-        return _response(reply, request, _ClockedStream(reply, self.clock, read_timeout, request))
+        return _response(reply, request, _ClockedStream(self._play, _body_steps(reply, request)))
+
+    def _play(self, step: Step) -> bytes:
+        wait_s, piece = step
+        if wait_s is not None:
+            self.clock.sleep(wait_s)
+        if isinstance(piece, Exception):
+            raise piece
+        return piece or b""
 
 
 class _ClockedStream(httpx.SyncByteStream):
-    """A streamed body whose chunks arrive on the clock (the first one with the headers)."""
+    """A streamed body whose chunks arrive on the clock."""
 
-    def __init__(self, reply: Reply, clock: Clock, read_timeout_s: float | None, request: httpx.Request) -> None:
-        self._reply = reply
-        self._clock = clock
-        self._read_timeout_s = read_timeout_s
-        self._request = request
+    def __init__(self, play: Callable[[Step], bytes], steps: Iterator[Step]) -> None:
+        self._play = play
+        self._steps = steps
 
     def __iter__(self) -> Iterator[bytes]:
-        assert self._reply.chunks is not None
-        for i, (delay_s, data) in enumerate(self._reply.chunks):
-            if i > 0 and delay_s > 0:
-                wait_s, timed_out = _wait_plan(delay_s, self._read_timeout_s)
-                self._clock.sleep(wait_s)
-                if timed_out:
-                    raise _timeout_error(self._request)
-            yield data
-        if self._reply.stream_end == "reset":
-            raise _reset_error(self._request, streaming=True)
+        for step in self._steps:
+            yield self._play(step)
 
 
-class AsyncSimulatorTransport(httpx.AsyncBaseTransport):
+class AsyncSimulatorTransport(_Origin, httpx.AsyncBaseTransport):
     openrouter_compatible = True  # speaks OpenRouter's routing fields: clients send ``models``
 
     def __init__(self, sim: Simulator, *, origin_s: float | None = None, clock: AsyncClock | None = None) -> None:
+        super().__init__(origin_s)
         self.sim = sim
-        self._origin_s = origin_s
         self.clock: AsyncClock = clock if clock is not None else LOOP_CLOCK
 
-    def _now_s(self) -> float:
-        now = self.clock.now()
-        if self._origin_s is None:
-            self._origin_s = now
-        return now - self._origin_s
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        reply = self.sim.handle(_wire(request, body), self._now_s())
-        if reply.failure == "connect":
-            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-        read_timeout = _read_timeout(request)
-        wait_s, timed_out = _wait_plan(reply.delay_s, read_timeout)
-        await self.clock.sleep(wait_s)
-        if timed_out:
-            raise _timeout_error(request)
-        if reply.failure == "reset":
-            raise _reset_error(request, streaming=False)
+        reply = self.sim.handle(_wire(request, await request.aread()), self._now_s())
+        await self._play(_head_step(reply, request))
         if reply.chunks is None:
             return _complete(reply, request)
-        return _response(reply, request, _AsyncClockedStream(reply, self.clock, read_timeout, request))
+        return _response(reply, request, _AsyncClockedStream(self._play, _body_steps(reply, request)))
+
+    async def _play(self, step: Step) -> bytes:
+        wait_s, piece = step
+        if wait_s is not None:
+            await self.clock.sleep(wait_s)
+        if isinstance(piece, Exception):
+            raise piece
+        return piece or b""
 
 
 class _AsyncClockedStream(httpx.AsyncByteStream):
-    def __init__(self, reply: Reply, clock: AsyncClock, read_timeout_s: float | None, request: httpx.Request) -> None:
-        self._reply = reply
-        self._clock = clock
-        self._read_timeout_s = read_timeout_s
-        self._request = request
+    def __init__(self, play: Callable[[Step], Awaitable[bytes]], steps: Iterator[Step]) -> None:
+        self._play = play
+        self._steps = steps
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert self._reply.chunks is not None
-        for i, (delay_s, data) in enumerate(self._reply.chunks):
-            if i > 0 and delay_s > 0:
-                wait_s, timed_out = _wait_plan(delay_s, self._read_timeout_s)
-                await self._clock.sleep(wait_s)
-                if timed_out:
-                    raise _timeout_error(self._request)
-            yield data
-        if self._reply.stream_end == "reset":
-            raise _reset_error(self._request, streaming=True)
+        for step in self._steps:
+            yield await self._play(step)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,12 +16,4 @@ class Firing:
     model: str | None
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "fault_id": self.fault_id,
-            "kind": self.kind,
-            "request_index": self.request_index,
-            "generation_id": self.generation_id,
-            "at_s": round(self.at_s, 6),
-            "provider": self.provider,
-            "model": self.model,
-        }
+        return {**asdict(self), "at_s": round(self.at_s, 6)}
