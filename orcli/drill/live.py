@@ -48,7 +48,7 @@ TRAIL_CONCURRENCY = 4
 class LiveOptions:
     base_url: str = BASE_URL
     limits: LiveLimits = field(default_factory=LiveLimits)
-    max_tokens: int = DEFAULT_LIVE_MAX_TOKENS  # when the traffic mix sets none
+    max_tokens: int | None = DEFAULT_LIVE_MAX_TOKENS  # when the traffic mix sets none (None: no limit)
     concurrency: int | None = None  # None: the scenario's
     trail: bool = False
     app_url: str = DEFAULT_APP_URL
@@ -259,7 +259,7 @@ def _notes(
     options, limits = live.options, live.options.limits
     notes = [
         f"live: {options.base_url}; {guard.sent} requests sent (cap {limits.max_requests}), "
-        f"{usd(guard.spent_usd)} spent (cap {usd(limits.max_cost_usd)}); max_tokens {options.max_tokens} "
+        f"{usd(guard.spent_usd)} spent (cap {usd(limits.max_cost_usd)}); max_tokens {options.max_tokens or 'unset'} "
         "unless the scenario sets one"
     ]
     if abort is not None:

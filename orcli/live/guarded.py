@@ -72,21 +72,35 @@ class _SettlingStream(httpx.AsyncByteStream):
         self._seen = bytearray()
         self._complete = False
         self._settled = False
+        self._chunks: AsyncIterator[bytes] | None = None
         self._event_stream = "text/event-stream" in response.headers.get("content-type", "").lower()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        # The inner stream itself, not ``aiter_raw``: a response built from bytes counts as read
-        # already, and its stream can still be iterated.
-        stream = self._response.stream
-        assert isinstance(stream, httpx.AsyncByteStream)
-        async for chunk in stream:
-            if len(self._seen) < _BODY_LIMIT_BYTES:
-                self._seen.extend(chunk)
-            yield chunk
-        self._complete = True
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # An iterator object, not an async generator: a reader that stops at [DONE] leaves no
+        # half-run generator for the garbage collector to finalise after the loop is gone.
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._chunks is None:
+            # The inner stream itself, not ``aiter_raw``: a response built from bytes counts as
+            # read already, and its stream can still be iterated.
+            stream = self._response.stream
+            assert isinstance(stream, httpx.AsyncByteStream)
+            self._chunks = stream.__aiter__()
+        try:
+            chunk = await self._chunks.__anext__()
+        except StopAsyncIteration:
+            self._complete = True
+            raise
+        if len(self._seen) < _BODY_LIMIT_BYTES:
+            self._seen.extend(chunk)
+        return chunk
 
     async def aclose(self) -> None:
         try:
+            closing = getattr(self._chunks, "aclose", None)
+            if closing is not None:
+                await closing()
             await self._response.aclose()
         finally:
             self._settle()

@@ -326,6 +326,7 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
             if spec is not None:
                 return self._served_by_error(spec, call, request, ep, model_id)
         completion = _completion(choices[0])
+        broken = False
         for spec in self._specs(lambda s: s.stage is Stage.RESPONSE and s.acts.effect is not Effect.STREAM):
             if not effects.needs_met(spec.acts.needs, call.chat, completion) or not self._fires(
                 spec, call, ep, (model_id,)
@@ -336,12 +337,39 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
                 parsed.setdefault("provider", ep.provider_name if ep else "unknown")
                 self._log(spec, call, spec.detail, failure=True)
                 return _rebuilt(response, spec.invalid_body(parsed, call.chat), request)
-            if effect is Effect.BREAK_TOOL_CALL:
-                broken = spec.break_completion(completion, call.chat, self._rng)
-                choices[0] = _with_completion(choices[0], broken)
-                completion = broken
+            if effect is Effect.BREAK_TOOL_CALL and not broken:
+                # One breakage per answer, as on the mock: a second would re-break arguments
+                # that are no longer JSON.
+                completion = spec.break_completion(completion, call.chat, self._rng)
+                choices[0] = _with_completion(choices[0], completion)
+                broken = True
                 self._log(spec, call, spec.detail, failure=True)
         return _rebuilt(response, dumps(parsed), request)
+
+    async def _break_streamed_tool_call(
+        self, call: _Call, response: httpx.Response, chunks: AsyncIterator[bytes], buffered: bytes, ep: Endpoint | None
+    ) -> tuple[AsyncIterator[bytes], bytes]:
+        """Apply ``malformed_tool_call`` faults to a streamed answer. Whether an answer has tool
+        calls is known only at its end, so a stream that could be broken is read whole first
+        (its time to first token becomes its whole time), then played again with the broken
+        calls in place of the real ones."""
+        breakers = self._specs(lambda s: s.stage is Stage.RESPONSE and s.acts.effect is Effect.BREAK_TOOL_CALL)
+        if not breakers or not call.chat.tools:
+            return chunks, buffered
+        whole = buffered + b"".join([chunk async for chunk in chunks])
+        completion, model_id = _streamed_completion(whole, call.chat)
+        broken = False
+        for spec in breakers:
+            if not effects.needs_met(spec.acts.needs, call.chat, completion) or not self._fires(
+                spec, call, ep, (model_id,)
+            ):
+                continue
+            if not broken:
+                completion = spec.break_completion(completion, call.chat, self._rng)
+                whole = _stream_with(whole, completion)
+                broken = True
+                self._log(spec, call, spec.detail, failure=True)
+        return _chunks_of(whole), b""
 
     async def _stream(self, call: _Call, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         chunks = response.aiter_bytes()
@@ -356,6 +384,7 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
                     break
                 head = _first_event(buffered)
         except BaseException:
+            await _close(chunks)
             await response.aclose()
             raise
         model_id = _served_model(head, call.chat)
@@ -363,8 +392,10 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
         if ep is not None:
             spec = self._served_by_fault(call, ep, model_id)
             if spec is not None:
+                await _close(chunks)
                 await response.aclose()
                 return self._served_by_error(spec, call, request, ep, model_id)
+        chunks, buffered = await self._break_streamed_tool_call(call, response, chunks, buffered, ep)
         fired = [
             spec
             for spec in self._specs(lambda s: s.acts.effect is Effect.STREAM)
@@ -485,6 +516,9 @@ class _RewrittenStream(httpx.AsyncByteStream):
             yield b"data: " + dumps(chunk) + b"\n\n"
 
     async def aclose(self) -> None:
+        # The reader may stop early (at [DONE], or on its own deadline): close the chunk
+        # iterator here, on the loop, rather than leave it to the garbage collector.
+        await _close(self._chunks)
         await self._response.aclose()
 
 
@@ -603,6 +637,96 @@ def _with_completion(choice: dict[str, Any], completion: content.Completion) -> 
     else:
         message.pop("tool_calls", None)
     return {**choice, "message": message, "finish_reason": completion.finish_reason}
+
+
+async def _close(chunks: AsyncIterator[bytes]) -> None:
+    closing = getattr(chunks, "aclose", None)
+    if closing is not None:
+        await closing()
+
+
+async def _chunks_of(whole: bytes) -> AsyncIterator[bytes]:
+    yield whole
+
+
+def _data_events(raw: bytes) -> list[Any]:
+    """The JSON of every ``data:`` line of an event stream (None for ``[DONE]`` and broken ones)."""
+    events: list[Any] = []
+    for raw_line in raw.split(b"\n"):
+        line = raw_line.strip()
+        if line.startswith(b"data:"):
+            data = line[5:].strip()
+            events.append(None if data == b"[DONE]" else _json(data))
+    return events
+
+
+def _streamed_completion(raw: bytes, chat: ChatRequest) -> tuple[content.Completion, str]:
+    """The answer a whole event stream carries: its text, its tool calls assembled by index,
+    its finish reason; and the model that served it."""
+    text: list[str] = []
+    calls: dict[int, dict[str, str]] = {}
+    finish = "stop"
+    model: Any = None
+    for event in _data_events(raw):
+        if not isinstance(event, dict):
+            continue
+        model = model or event.get("model")
+        delta = _delta(event)
+        if isinstance(delta.get("content"), str):
+            text.append(delta["content"])
+        for piece in delta.get("tool_calls") or []:
+            if not isinstance(piece, dict):
+                continue
+            index = piece.get("index")
+            slot = calls.setdefault(index if isinstance(index, int) else len(calls), {"id": "", "name": "", "args": ""})
+            found = piece.get("function")
+            function: dict[str, Any] = found if isinstance(found, dict) else {}
+            if isinstance(piece.get("id"), str):
+                slot["id"] = piece["id"]
+            if isinstance(function.get("name"), str):
+                slot["name"] += function["name"]
+            if isinstance(function.get("arguments"), str):
+                slot["args"] += function["arguments"]
+        choices = event.get("choices")
+        first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+        if isinstance(first.get("finish_reason"), str):
+            finish = first["finish_reason"]
+    tool_calls = tuple(content.ToolCall(c["id"], c["name"], c["args"]) for _, c in sorted(calls.items()))
+    answer = content.Completion("".join(text) or None, tool_calls, finish, 0)
+    return answer, model if isinstance(model, str) else chat.models[0]
+
+
+def _stream_with(raw: bytes, completion: content.Completion) -> bytes:
+    """The event stream with its tool-call pieces replaced by ``completion``'s calls (each whole,
+    in one event, just before the finish chunk) and the finish reason set to the completion's."""
+    out: list[bytes] = []
+    placed = False
+    for raw_line in raw.split(b"\n"):
+        line = raw_line.strip()
+        event = _json(line[5:].strip()) if line.startswith(b"data:") else None
+        if isinstance(event, dict) and _delta(event).get("tool_calls"):
+            continue  # the real pieces: replaced below
+        choices = event.get("choices") if isinstance(event, dict) else None
+        first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+        finishing = first is not None and first.get("finish_reason") is not None
+        ending = line == b"data: [DONE]" or (isinstance(event, dict) and not choices)
+        if not placed and (finishing or ending):
+            placed = True
+            head = {k: v for k, v in (event or {}).items() if k in ("id", "object", "created", "model", "provider")}
+            for index, call in enumerate(completion.tool_calls):
+                piece = {"index": index, "id": call.id, "type": "function"}
+                piece["function"] = {"name": call.name, "arguments": call.arguments}
+                delta: dict[str, Any] = {"tool_calls": [piece]}
+                chunk = {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                out += [b"data: " + dumps(chunk), b""]
+            if not completion.tool_calls and completion.content:
+                chunk = {**head, "choices": [{"index": 0, "delta": {"content": completion.content}}]}
+                out += [b"data: " + dumps(chunk), b""]
+        if finishing and isinstance(event, dict) and first is not None:
+            first = {**first, "finish_reason": completion.finish_reason}
+            raw_line = b"data: " + dumps({**event, "choices": [first, *choices[1:]]})  # type: ignore[index]
+        out.append(raw_line)
+    return b"\n".join(out)
 
 
 def _first_event(buffered: bytes) -> dict[str, Any] | None:
