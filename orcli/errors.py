@@ -73,6 +73,11 @@ class CheckFailed(OrcliError):
     """A check ran and found problems (lint errors, failed expectations)."""
 
 
+class SpendLimitReached(OrcliError):
+    """A budget the account enforces (an API key, guardrail or workspace budget) refused the
+    work: nothing more can be spent until its owner raises it or it resets."""
+
+
 class UpstreamError(OrcliError):
     """An upstream (mock or live) could not be used at all, e.g. unreachable or unreadable."""
 

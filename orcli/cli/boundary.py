@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
-from orcli.errors import BudgetExceeded, CheckFailed, ClientConfigError, InputError, OrcliError, UpstreamError
+from orcli.errors import (
+    BudgetExceeded,
+    CheckFailed,
+    ClientConfigError,
+    InputError,
+    OrcliError,
+    SpendLimitReached,
+    UpstreamError,
+)
 
 if TYPE_CHECKING:
     from typer._click.core import Context  # the type Typer's group dispatch is declared with
@@ -49,6 +57,7 @@ EXIT_CODES: tuple[tuple[type[OrcliError], ExitCode], ...] = (
     (ClientConfigError, ExitCode.BAD_INPUT),
     (UpstreamError, ExitCode.UPSTREAM_UNUSABLE),
     (BudgetExceeded, ExitCode.SPEND_LIMIT),
+    (SpendLimitReached, ExitCode.SPEND_LIMIT),  # a live drill stopped by the account's own budget
     (OrcliError, ExitCode.INTERNAL),
 )
 

@@ -20,7 +20,7 @@ from orcli.drill.records import DrillResult
 from orcli.drill.run import run_drill
 from orcli.drill.runner import DrillInputs, Progress, prepare
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
-from orcli.errors import CheckFailed, InputError
+from orcli.errors import CheckFailed, InputError, SpendLimitReached
 from orcli.openrouter import BASE_URL
 from orcli.reports import write_rendered, write_report
 from orcli.reports.junit import ScenarioRun, to_junit
@@ -145,6 +145,9 @@ def drill_cmd(
             names = ", ".join(str(f) for f in files if f in bad)
             print(f"drill: {len(bad)} of {len(files)} scenarios could not run (bad input): {names}", file=sys.stderr)
         return int(ExitCode.BAD_INPUT)
+    limited = [f"{r.scenario}: {r.abort}" for r in results if r.abort is not None and r.abort.spend_limit]
+    if limited:
+        raise SpendLimitReached(f"drill stopped by a spend limit: {'; '.join(limited)}")
     aborted = [f"{r.scenario}: {r.abort}" for r in results if r.abort is not None]
     if aborted:
         raise CheckFailed(f"drill aborted by a safeguard: {'; '.join(aborted)}")

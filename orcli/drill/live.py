@@ -17,6 +17,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -25,13 +26,13 @@ import httpx
 
 from orcli.client import AsyncClient
 from orcli.client.budget import usd
-from orcli.client.keys import ApiKey
+from orcli.client.keys import ApiKey, redact
 from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
 from orcli.client.wire import DEFAULT_APP_TITLE
-from orcli.drill.records import Abort, DrillResult, RequestRecord
+from orcli.drill.records import Abort, DrillResult, Outcome, RequestRecord
 from orcli.drill.runner import DrillInputs, _record, conclude, send_planned
 from orcli.drill.traffic import PlannedRequest, plan_traffic
-from orcli.live.guard import DEFAULT_LIVE_MAX_TOKENS, LiveGuard, LiveLimits
+from orcli.live.guard import DEFAULT_LIVE_MAX_TOKENS, CapReached, LiveGuard, LiveLimits
 from orcli.live.guarded import GuardedTransport
 from orcli.live.inject import FaultInjectingTransport
 from orcli.openrouter import BASE_URL
@@ -42,6 +43,9 @@ DEFAULT_APP_URL = "https://orcli.invalid/drill"
 # /generation answers 404 for a short while after a completion: look again after these waits.
 TRAIL_RETRY_WAITS_S = (0.5, 1.0, 2.0)
 TRAIL_CONCURRENCY = 4
+CACHE_HIT_REASON = (
+    "answered from OpenRouter's response cache (X-OpenRouter-Cache-Status: HIT): invalid evidence of the route"
+)
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,8 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
     guard = LiveGuard(limits)
     network = live.transport if live.transport is not None else httpx.AsyncHTTPTransport()
     start = anyio.current_time()
-    injector = FaultInjectingTransport(
-        GuardedTransport(network, guard, inputs.catalog), scenario.faults, inputs.catalog, seed=inputs.seed
-    )
+    guarded = GuardedTransport(network, guard, inputs.catalog)
+    injector = FaultInjectingTransport(guarded, scenario.faults, inputs.catalog, seed=inputs.seed)
     clients = {
         name: AsyncClient(
             workflow,
@@ -133,18 +136,69 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
                     not_started = len(plan) - position
                     break
                 group.start_soon(send, request)
-        trail_found = await _fetch_trails(results, live, network) if options.trail else None
+        trail_found = await _fetch_trails(results, live, guarded) if options.trail else None
+        key_limit = await _key_limit(live, network) if guard.spend_limit is not None else None
     finally:
         if live.transport is None:
             await network.aclose()
     end = anyio.current_time()
 
     marked = [None if r is None else _mark_injected(r, injector) for r in results]
-    records = tuple(_record(req, res, inputs, None) for req, res in zip(plan, marked, strict=True) if res is not None)
-    abort = None if guard.abort_reason is None else Abort(guard.abort_reason, not_started)
+    records = tuple(
+        _not_from_cache(_record(req, res, inputs, None), guard)
+        for req, res in zip(plan, marked, strict=True)
+        if res is not None
+    )
+    abort = None
+    if guard.abort_reason is not None:
+        reason = redact(guard.abort_reason, live.key)
+        if guard.spend_limit is not None:
+            reason = f"{reason} ({key_limit})"
+        abort = Abort(reason, not_started, spend_limit=guard.spend_limit is not None)
     notes = _notes(inputs, live, guard, injector, records, planned, len(plan), abort, trail_found)
     duration_s = round(end - start, 3)
     return conclude(inputs, records, injector.firings, target="live", duration_s=duration_s, notes=notes, abort=abort)
+
+
+def _not_from_cache(record: RequestRecord, guard: LiveGuard) -> RequestRecord:
+    """An answer from OpenRouter's response cache is no evidence of the route: never served."""
+    if record.result.idempotency_key not in guard.cache_hits or record.outcome not in (
+        Outcome.SERVED,
+        Outcome.DEGRADED,
+    ):
+        return record
+    return replace(record, outcome=Outcome.FAILED, reason=CACHE_HIT_REASON)
+
+
+async def _key_limit(live: LiveRun, network: httpx.AsyncBaseTransport) -> str:
+    """What ``GET /key`` says of the key's limit, in words (after a budget refused the drill)."""
+    url = live.options.base_url.rstrip("/") + "/key"
+    headers = {"Authorization": f"Bearer {live.key.reveal()}", "Accept": "application/json"}
+    try:
+        async with httpx.AsyncClient(transport=_Unclosed(network), timeout=10.0) as http:
+            response = await http.get(url, headers=headers)
+        data = response.json().get("data") if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        data = None
+    if not isinstance(data, dict):
+        return "GET /key did not say the key's limit"
+    return describe_key_limit(data)
+
+
+def describe_key_limit(data: Mapping[str, Any]) -> str:
+    limit, remaining, reset = data.get("limit"), data.get("limit_remaining"), data.get("limit_reset")
+    if not _is_number(limit):
+        return "GET /key: the key has no limit of its own (a guardrail or workspace budget refused it)"
+    parts = [f"GET /key: limit {usd(Decimal(str(limit)))}"]
+    if _is_number(remaining):
+        parts.append(f"{usd(Decimal(str(remaining)))} remaining")
+    if isinstance(reset, str) and reset:
+        parts.append(f"resets {reset}")
+    return ", ".join(parts)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _mark_injected(result: ChatResult, injector: FaultInjectingTransport) -> ChatResult:
@@ -181,7 +235,10 @@ async def _fetch_trails(
 
         async def look_up(i: int, j: int, generation_id: str) -> None:
             async with limiter:
-                hops = await _generation_trail(http, url, headers, generation_id)
+                try:
+                    hops = await _generation_trail(http, url, headers, generation_id)
+                except CapReached:
+                    return  # the guard noted the refusal; this generation goes without its trail
             if hops:
                 found[(i, j)] = hops
 
@@ -268,6 +325,12 @@ def _notes(
         notes.append(f"traffic cut from {planned} to {capped} requests by --max-requests")
     if guard.refused:
         notes.append(f"{len(guard.refused)} sends refused by the caps; the first: {guard.refused[0]}")
+    hits = sum(r.reason == CACHE_HIT_REASON for r in records)
+    if hits:
+        notes.append(
+            f"{hits} answers came from OpenRouter's response cache despite X-OpenRouter-Cache: false: "
+            "invalid evidence, counted as failed, never as served"
+        )
     effects: dict[str, Counter[str]] = {}
     for injection in injector.injections:
         effects.setdefault(injection.fault_id, Counter())[injection.effect] += 1

@@ -87,6 +87,7 @@ class Abort:
 
     reason: str
     not_started: int  # planned requests never sent
+    spend_limit: bool = False  # stopped by a budget OpenRouter enforces, not by the drill's own safeguards
 
     def __str__(self) -> str:
         return f"ABORTED: {self.reason}; {self.not_started} planned requests not started"

@@ -127,6 +127,8 @@ class LiveGuard:
         self.real_failures = 0
         self.refused: list[str] = []
         self.abort_reason: str | None = None
+        self.spend_limit: str | None = None  # OpenRouter's message when a budget refused a request
+        self.cache_hits: set[str | None] = set()  # idempotency keys answered from the response cache
 
     @property
     def aborted(self) -> bool:
@@ -171,6 +173,14 @@ class LiveGuard:
         threshold = self.limits.spend_threshold_usd
         if self.abort_reason is None and self.spent_usd >= threshold:
             self.abort_reason = f"spend {usd(self.spent_usd)} reached the abort threshold {usd(threshold)}"
+
+    def spend_limit_reached(self, message: str) -> None:
+        """A key, guardrail or workspace budget refused a request: stop at once. Retrying or
+        moving on to other models cannot help, and the owner of the budget should know."""
+        if self.spend_limit is None:
+            self.spend_limit = message
+        if self.abort_reason is None or not self.abort_reason.startswith("spend limit"):
+            self.abort_reason = f"spend limit reached on OpenRouter: {message}"
 
     def observe(self, failed: bool) -> None:
         """Count one real response (or transport failure) for the error-rate safeguard."""

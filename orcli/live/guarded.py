@@ -1,8 +1,15 @@
 """The transport that enforces a live drill's caps on every request bound for the network.
 
-Only chat completions cost money and count against ``--max-requests``; other calls
-(``/generation`` look-ups) pass straight through. A refused send raises
+Chat completions cost money; they and the ``/generation`` look-ups of ``--trail`` count
+against ``--max-requests`` (a look-up reserves nothing: it is free). Only ``GET /key``, read
+once after a budget refused the drill, passes straight through. A refused send raises
 :class:`~orcli.live.guard.CapReached` before a byte leaves the machine.
+
+Every chat request asks OpenRouter not to answer from its response cache
+(``X-OpenRouter-Cache: false``): a cached answer says nothing about the route it would have
+taken now. An answer that comes from the cache all the same (``X-OpenRouter-Cache-Status:
+HIT``) is noted by idempotency key, so the drill can refuse it as evidence. A budget's 403
+(classified as the client does, :data:`ErrorClass.SPEND_LIMIT`) stops the drill.
 """
 
 from __future__ import annotations
@@ -14,14 +21,25 @@ from decimal import Decimal
 import httpx
 
 from orcli.catalog.model import Catalog
+from orcli.client.classify import classify_error_object
 from orcli.live.guard import LiveGuard, Ticket, reported_cost_usd, stream_cost_usd, worst_case_usd
+from orcli.policy.model import ErrorClass
 
 CHAT_PATH_SUFFIX = "/chat/completions"
 _BODY_LIMIT_BYTES = 16 * 1024 * 1024  # cost is read from at most this much of a body
 
 
+GENERATION_PATH_SUFFIX = "/generation"
+CACHE_HEADER = "X-OpenRouter-Cache"
+CACHE_STATUS_HEADER = "X-OpenRouter-Cache-Status"
+
+
 def is_chat(request: httpx.Request) -> bool:
     return request.method == "POST" and request.url.path.endswith(CHAT_PATH_SUFFIX)
+
+
+def is_generation(request: httpx.Request) -> bool:
+    return request.method == "GET" and request.url.path.endswith(GENERATION_PATH_SUFFIX)
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
@@ -32,11 +50,16 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self.openrouter_compatible = getattr(inner, "openrouter_compatible", False) is True
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if is_generation(request):
+            ticket = self.guard.reserve(Decimal(0), "a /generation look-up")
+            self.guard.settle(ticket, Decimal(0))
+            return await self.inner.handle_async_request(request)
         if not is_chat(request):
             return await self.inner.handle_async_request(request)
         body = json.loads(await request.aread())
         # Cost is read from the body on its way through: ask for it uncompressed.
         request.headers["Accept-Encoding"] = "identity"
+        request.headers[CACHE_HEADER] = "false"
         worst, basis = worst_case_usd(body, self.catalog)
         ticket = self.guard.reserve(worst, basis)
         try:
@@ -49,6 +72,8 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         except BaseException:
             self.guard.settle(ticket, None)
             raise
+        if response.headers.get(CACHE_STATUS_HEADER, "").upper() == "HIT":
+            self.guard.cache_hits.add(request.headers.get("idempotency-key"))
         stream = _SettlingStream(response, self.guard, ticket)
         return httpx.Response(
             response.status_code,
@@ -127,9 +152,14 @@ class _SettlingStream(httpx.AsyncByteStream):
                 parsed = None
             cost = reported_cost_usd(parsed)
             failed = failed or parsed is None or (isinstance(parsed, dict) and "error" in parsed)
+            error = parsed.get("error") if isinstance(parsed, dict) else None
+            if isinstance(error, dict) and classify_error_object(error, status)[0] is ErrorClass.SPEND_LIMIT:
+                self._guard.spend_limit_reached(str(error.get("message") or f"HTTP {status}"))
         if cost is None and status >= 400:
             cost = Decimal(0)  # OpenRouter bills no failed request
         self._guard.settle(self._ticket, cost)
+        if self._response.headers.get(CACHE_STATUS_HEADER, "").upper() == "HIT":
+            return  # not evidence either way: the error rate is about the routes
         self._guard.observe(failed=failed)
 
 
