@@ -41,6 +41,8 @@ preview_app = typer.Typer(
 route_app.add_typer(preview_app, name="preview")
 mock_app = typer.Typer(help="The OpenRouter simulator (mock upstream).", **PLAIN)
 app.add_typer(mock_app, name="mock")
+traffic_app = typer.Typer(help="Traffic logs: the shape of real traffic, for drills to replay.", **PLAIN)
+app.add_typer(traffic_app, name="traffic")
 
 
 def _version(value: bool) -> None:
@@ -390,6 +392,13 @@ def drill(
     app_url: Annotated[
         str | None, typer.Option("--app-url", envvar="ORCLI_APP_URL", help="Live: HTTP-Referer for attribution.")
     ] = None,
+    record_traffic: Annotated[
+        Path | None,
+        typer.Option("--record-traffic", help="Write the drill's traffic log (JSON Lines, no content) here."),
+    ] = None,
+    record_sample: Annotated[
+        float, typer.Option("--record-sample", help="Share of requests (whole conversations) the log keeps.")
+    ] = 1.0,
 ) -> int:
     """Run chaos drills: scripted traffic and faults against the mock upstream (or, with --target live
     --yes-live, the real API under hard caps); exit 1 if an expectation fails or a safeguard aborts."""
@@ -421,6 +430,8 @@ def drill(
             trail=trail,
             app_url=app_url,
         ),
+        record_traffic=record_traffic,
+        record_sample=record_sample,
     )
     return ExitCode.OK
 
@@ -555,3 +566,15 @@ def main() -> None:
     # imported by an app, leaves the app's plugins alone: this is the command only.)
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
+
+
+@traffic_app.command("summarize")
+def traffic_summarize(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A traffic log (JSON Lines).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the shape as JSON.")] = False,
+) -> int:
+    """Print a traffic log's shape: rates per hour, the kind mix, prompt and answer size percentiles."""
+    from orcli.cli.traffic_cmd import summarize_cmd
+
+    summarize_cmd(path, as_json=as_json)
+    return ExitCode.OK

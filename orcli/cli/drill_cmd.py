@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from orcli.cli.progress import drill_progress
 from orcli.cli.progress import wanted as progress_wanted
 from orcli.drill.otlp import UpstreamRecords, write_otlp_json
 from orcli.drill.records import DrillResult
-from orcli.drill.run import run_drill
+from orcli.drill.run import drill_recorder, run_drill
 from orcli.drill.runner import DrillInputs, Progress, prepare
 from orcli.drill.scenario import LoadedScenario, load_scenario, scenario_files
 from orcli.errors import CheckFailed, InputError, SpendLimitReached
@@ -28,6 +29,7 @@ from orcli.reports.terminal import render_drill, render_summary, render_verdict
 
 if TYPE_CHECKING:
     from orcli.drill.live import LiveRun
+    from orcli.traffic.recorder import TrafficRecorder
     from orcli.upstream import Simulator
 
 TARGETS = ("mock", "live")
@@ -66,12 +68,18 @@ def drill_cmd(
     quiet: bool,
     target: str | None = None,
     live_flags: LiveFlags | None = None,
+    record_traffic: Path | None = None,
+    record_sample: float = 1.0,
 ) -> int:
     if max_rows < 1:
         raise UsageError(f"--max-rows: must be at least 1, got {max_rows}")
+    if not 0 < record_sample <= 1:
+        raise UsageError(f"--record-sample: must be in (0, 1], got {record_sample:g}")
     if target is not None and target not in TARGETS:
         raise UsageError(f"--target: expected one of {', '.join(TARGETS)}, got '{target}'")
     files = scenario_files(paths)
+    if record_traffic is not None and len(files) != 1:
+        raise UsageError(f"--record-traffic: records one drill, got {len(files)} scenarios")
     # Every scenario is read and prepared before any runs, so bad input shows first. A bad one
     # does not stop the others: its one line goes to stderr, JUnit gets an errored testcase,
     # and the exit code is 2 once the rest have run.
@@ -109,17 +117,23 @@ def drill_cmd(
         upstream: list[UpstreamRecords] = []
         started = time.perf_counter()
         label = f"{'live drill' if is_live else 'drill'} {inputs.loaded.scenario.name}"
-        with drill_progress(label, enabled=progress_wanted(quiet)) as on_progress:
+        recorder = None
+        if record_traffic is not None:
+            record_traffic.unlink(missing_ok=True)  # the log of this drill only
+            recorder = drill_recorder(inputs, record_traffic, sample=record_sample)
+        with contextlib.ExitStack() as stack, drill_progress(label, enabled=progress_wanted(quiet)) as on_progress:
+            if recorder is not None:
+                stack.enter_context(recorder)
             if is_live:
-                result = _run_live(inputs, live, on_progress)
+                result = _run_live(inputs, live, on_progress, recorder)
             elif otlp_path is not None:
 
                 def keep(simulator: Simulator, kept: list[UpstreamRecords] = upstream) -> None:
                     kept.append(UpstreamRecords(simulator.requests, simulator.log, simulator.firings))
 
-                result = run_drill(inputs, keep_upstream=keep, on_progress=on_progress)
+                result = run_drill(inputs, keep_upstream=keep, on_progress=on_progress, recorder=recorder)
             else:
-                result = run_drill(inputs, on_progress=on_progress)
+                result = run_drill(inputs, on_progress=on_progress, recorder=recorder)
         runs.append(ScenarioRun(result.scenario_path, result, wall_s=time.perf_counter() - started))
         results.append(result)
         traced.append((result, upstream[0] if upstream else None))
@@ -201,9 +215,11 @@ def live_run(flags: LiveFlags | None) -> LiveRun:
     return LiveRun(key=key, options=options)
 
 
-def _run_live(inputs: DrillInputs, live: LiveRun | None, on_progress: Progress) -> DrillResult:
+def _run_live(
+    inputs: DrillInputs, live: LiveRun | None, on_progress: Progress, recorder: TrafficRecorder | None
+) -> DrillResult:
     assert live is not None
-    result = run_drill(inputs, replace(live, on_progress=on_progress))
+    result = run_drill(inputs, replace(live, on_progress=on_progress), recorder=recorder)
     if result.abort is not None:
         print(f"drill {result.scenario} {result.abort}", file=sys.stderr)
     return result

@@ -13,7 +13,6 @@ the virtual-time loop with respx in place of the network.
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -31,11 +30,12 @@ from orcli.client.ledger import Attempt, ChatResult, UpstreamHop
 from orcli.client.wire import DEFAULT_APP_TITLE
 from orcli.drill.records import Abort, DrillResult, Outcome, RequestRecord
 from orcli.drill.runner import DrillInputs, _record, conclude, send_planned
-from orcli.drill.traffic import PlannedRequest, plan_traffic
+from orcli.drill.traffic import PlannedRequest
 from orcli.live.guard import DEFAULT_LIVE_MAX_TOKENS, CapReached, LiveGuard, LiveLimits
 from orcli.live.guarded import GuardedTransport
 from orcli.live.inject import FaultInjectingTransport
 from orcli.openrouter import BASE_URL
+from orcli.traffic.recorder import TrafficRecorder
 
 # Attribution: OpenRouter shows apps by HTTP-Referer and X-OpenRouter-Title. ``.invalid`` is
 # reserved (RFC 2606), so the default never attributes drill traffic to someone's real site.
@@ -68,6 +68,7 @@ class LiveRun:
     options: LiveOptions = field(default_factory=LiveOptions)
     transport: httpx.AsyncBaseTransport | None = None
     on_progress: Callable[[int, int], None] | None = None
+    recorder: TrafficRecorder | None = None  # writes the drill's traffic log
 
     def __repr__(self) -> str:
         return f"LiveRun(key={self.key!r}, options={self.options!r})"
@@ -82,7 +83,7 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
     scenario = inputs.loaded.scenario
     options = live.options
     limits = options.limits
-    plan = plan_traffic(scenario.traffic, tuple(inputs.workflows), random.Random(inputs.seed))
+    plan = inputs.plan()
     planned = len(plan)
     plan = plan[: limits.max_requests]  # more could never be sent
     guard = LiveGuard(limits)
@@ -95,13 +96,13 @@ async def drill_live(inputs: DrillInputs, live: LiveRun) -> DrillResult:
             workflow,
             api_key=live.key.reveal(),
             base_url=options.base_url,
-            transport=injector,
+            transport=injector if live.recorder is None else live.recorder.async_transport(injector),
             seed=inputs.seed * 1000 + i,
             workflow_name=name,
             catalog=inputs.catalog,
             app_url=options.app_url,
             app_title=options.app_title,
-            telemetry=None,  # a drill's telemetry comes from its records (--otlp-json), not the app's tracer
+            telemetry=live.recorder,  # not the app's tracer: a drill's telemetry comes from its records
             overrides=None,  # already applied by prepare(), from the store's snapshot at the start
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())

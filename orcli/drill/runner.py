@@ -28,6 +28,7 @@ from orcli.drill.expectations import DrillFacts
 from orcli.drill.expectations.faults_fired import FaultsFired
 from orcli.drill.judge import judge
 from orcli.drill.records import Abort, DeclaredFault, DrillResult, FiredFault, Outcome, RequestRecord
+from orcli.drill.replay import plan_replay
 from orcli.drill.scenario import LoadedScenario
 from orcli.drill.traffic import PlannedRequest, messages_for, plan_traffic
 from orcli.errors import BudgetExceeded, InputError
@@ -38,6 +39,7 @@ from orcli.overrides.store import load_overrides
 from orcli.policy.load import load_policy
 from orcli.policy.model import PolicyFile, Workflow
 from orcli.sourcefile import path_kind, shown_path
+from orcli.traffic.recorder import TrafficRecorder
 from orcli.upstream import Simulator, SimulatorOptions
 from orcli.upstream.faults import FaultSpec, Firing
 from orcli.upstream.presets import bodies
@@ -66,6 +68,13 @@ class DrillInputs:
     seed: int
     overrides: tuple[str, ...] = ()
     override_ids: tuple[str, ...] = ()
+    replayed: tuple[PlannedRequest, ...] | None = None  # traffic from a recorded log (traffic.replay)
+
+    def plan(self) -> list[PlannedRequest]:
+        """The requests to send: the replayed log's, or the mix's drawn from the seed."""
+        if self.replayed is not None:
+            return list(self.replayed)
+        return plan_traffic(self.loaded.scenario.traffic, tuple(self.workflows), random.Random(self.seed))
 
 
 def prepare(
@@ -120,6 +129,7 @@ def prepare(
             )
     account = _account_catalog(loaded, catalog, workflows)
     check_references(loaded, workflows, account)
+    replayed = plan_replay(loaded, tuple(workflows)) if scenario.traffic.replay is not None else None
     return DrillInputs(
         loaded,
         str(policy_path),
@@ -128,6 +138,7 @@ def prepare(
         scenario.seed if seed is None else seed,
         tuple(applied),
         tuple(applied_ids),
+        replayed,
     )
 
 
@@ -169,12 +180,13 @@ def run_mock(
     wrap_transport: TransportWrapper | None = None,
     keep_upstream: UpstreamTap | None = None,
     on_progress: Progress | None = None,
+    recorder: TrafficRecorder | None = None,
 ) -> DrillResult:
     """Run on the mock, on virtual time. ``wrap_transport`` puts a network edge of the
     caller's between the client and the mock (a proxy, a recorder, or a test's misbehaving
     network). ``keep_upstream`` makes the mock keep its request and attempt history and is
     handed the simulator after the run (traces). ``on_progress`` hears of each request done."""
-    return run_virtual(_run_mock, inputs, wrap_transport, keep_upstream, on_progress)
+    return run_virtual(_run_mock, inputs, wrap_transport, keep_upstream, on_progress, recorder)
 
 
 async def _run_mock(
@@ -182,10 +194,10 @@ async def _run_mock(
     wrap_transport: TransportWrapper | None,
     keep_upstream: UpstreamTap | None = None,
     on_progress: Progress | None = None,
+    recorder: TrafficRecorder | None = None,
 ) -> DrillResult:
     scenario = inputs.loaded.scenario
-    rng = random.Random(inputs.seed)
-    plan = plan_traffic(scenario.traffic, tuple(inputs.workflows), rng)
+    plan = inputs.plan()
     options = DRILL_SIMULATOR
     if keep_upstream is not None:  # history changes no answer: it is only remembered
         options = replace(options, history_limit=SimulatorOptions().history_limit)
@@ -196,6 +208,8 @@ async def _run_mock(
     transport: httpx.AsyncBaseTransport = AsyncSimulatorTransport(simulator, origin_s=start)
     if wrap_transport is not None:
         transport = wrap_transport(transport)
+    if recorder is not None:
+        transport = recorder.async_transport(transport)
     clients = {
         name: AsyncClient(
             workflow,
@@ -204,7 +218,9 @@ async def _run_mock(
             seed=inputs.seed * 1000 + i,
             workflow_name=name,
             catalog=inputs.catalog,
-            telemetry=None,  # a drill's telemetry comes from its records (--otlp-json), not the app's tracer
+            # A drill's telemetry comes from its records (--otlp-json), not the app's tracer;
+            # the observer, when there is one, writes the traffic log.
+            telemetry=recorder,
             overrides=None,  # already applied by prepare(), from the store's snapshot at the start
         )
         for i, (name, workflow) in enumerate(inputs.workflows.items())
@@ -288,6 +304,11 @@ def conclude(
     )
 
 
+def idempotency_key(seed: int, index: int) -> str:
+    """The key a drill's request is sent with: the same for every attempt, unique in the drill."""
+    return f"drill-{seed}-{index}"
+
+
 async def send_planned(
     client: AsyncClient, workflow: Workflow, request: PlannedRequest, seed: int, *, max_tokens: int | None = None
 ) -> ChatResult:
@@ -296,7 +317,7 @@ async def send_planned(
     ``max_tokens`` replaces the traffic kind's own when that sets none (live drills keep answers short).
     """
     kind = request.kind
-    key = f"drill-{seed}-{request.index}"
+    key = idempotency_key(seed, request.index)
     try:
         return await client.chat(
             messages_for(request),

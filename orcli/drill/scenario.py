@@ -108,9 +108,20 @@ class Traffic(Frozen):
     arrival: Literal["uniform", "poisson"] = "uniform"
     concurrency: int = Field(default=16, ge=1, le=10_000)
     mix: tuple[RequestKind, ...] = Field(default=(RequestKind(name="chat"),), min_length=1)
+    # A recorded traffic log (relative to the scenario file) replayed instead of the mix:
+    # its arrivals divided by ``speed``, its workflows renamed by ``workflow_map``.
+    replay: str | None = Field(default=None, min_length=1)
+    speed: float = Field(default=1.0, gt=0)
+    workflow_map: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _count_or_duration(self) -> Traffic:
+        if self.replay is None and (self.speed != 1.0 or self.workflow_map):
+            raise ValueError("'speed' and 'workflow_map' apply to a replayed log: add 'replay: FILE'")
+        if self.replay is not None:
+            if self.duration_s is not None:
+                raise ValueError("a replay lasts as long as its log: leave out 'duration_s' (cap it with 'requests')")
+            return self
         if (self.requests is None) == (self.duration_s is None):
             raise ValueError("give exactly one of 'requests' or 'duration_s'")
         if self.requests is None and self.count > MAX_REQUESTS:
@@ -126,7 +137,8 @@ class Traffic(Frozen):
     def count(self) -> int:
         if self.requests is not None:
             return self.requests
-        assert self.duration_s is not None
+        if self.duration_s is None:
+            return 0  # a replay without a cap: as many as its log holds
         planned = self.duration_s * self.rate_per_s
         return max(1, math.floor(planned)) if math.isfinite(planned) else MAX_REQUESTS + 1
 

@@ -19,6 +19,7 @@ class PlannedRequest:
     at_s: float
     workflow: str
     kind: RequestKind
+    conversation: str | None = None  # a replayed request's conversation: its turns share their first messages
 
 
 def arrival_times(traffic: Traffic, rng: random.Random) -> list[float]:
@@ -63,7 +64,10 @@ def prompt_text(tokens: int, index: int) -> str:
 
 
 def messages_for(request: PlannedRequest) -> list[dict[str, Any]]:
-    return [
-        {"role": "system", "content": f"You serve the {request.workflow} workflow."},
-        {"role": "user", "content": prompt_text(request.kind.prompt_tokens, request.index)},
-    ]
+    system = {"role": "system", "content": f"You serve the {request.workflow} workflow."}
+    if request.conversation is not None:
+        # The first two messages name the conversation, so its turns share a routing key.
+        opener = {"role": "user", "content": f"Conversation {request.conversation}."}
+        rest = max(1, request.kind.prompt_tokens - 16)
+        return [system, opener, {"role": "user", "content": prompt_text(rest, request.index)}]
+    return [system, {"role": "user", "content": prompt_text(request.kind.prompt_tokens, request.index)}]
