@@ -7,12 +7,13 @@ wrong quantization) is a violation and the request counts as failed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from orcli.catalog.model import Catalog, Endpoint
 from orcli.client.hops import StopKind
 from orcli.client.ledger import Attempt, ChatResult
 from orcli.drill.records import Outcome
+from orcli.drill.served import served_endpoint
 from orcli.ids import base_model
 from orcli.policy.compile import route_request
 from orcli.policy.model import DegradationMode, ErrorClass, Workflow
@@ -25,26 +26,26 @@ class Judgement:
     reason: str
     violations: tuple[str, ...] = ()
     fallback_depth: int = 0
+    endpoint: str | None = None  # routing tag of the endpoint that served ("deepinfra/turbo", "anthropic/byok")
 
 
-def serving_endpoint(catalog: Catalog, model_id: str, provider: str) -> Endpoint | None:
-    model = catalog.get(model_id)
-    if model is None:
-        return None
-    wanted = provider.lower()
-    return next((ep for ep in model.endpoints if ep.provider_name.lower() == wanted or ep.tag == wanted), None)
-
-
-def policy_violations(workflow: Workflow, catalog: Catalog, model_id: str, provider: str) -> list[str]:
+def policy_violations(workflow: Workflow, model_id: str, endpoint: Endpoint | None, provider: str) -> list[str]:
+    """Every rule of ``workflow`` the answer of ``model_id`` on ``endpoint`` broke; ``provider``
+    (the display name) names an endpoint the catalog does not know."""
     base = base_model(model_id)
     rules = workflow.provider
     problems: list[str] = []
     if base not in [base_model(m) for m in workflow.models.all]:
         problems.append(f"model {base} is not in the workflow's chain")
-    endpoint = serving_endpoint(catalog, base, provider)
     if endpoint is None:
         problems.append(f"{provider} does not serve {base} in the catalog")
         return problems
+    byok = workflow.byok
+    if byok.mode == "strict" and not endpoint.is_byok and endpoint.provider_slug in {k.lower() for k in byok.keys}:
+        problems.append(
+            f"{endpoint.tag} answered on OpenRouter's shared capacity but byok.mode is strict "
+            f"(only the workflow's own {endpoint.provider_slug} key may serve)"
+        )
     if rules.only and not any(endpoint.matches(s) for s in rules.only):
         problems.append(f"provider {endpoint.tag} is outside provider.only {list(rules.only)}")
     if any(endpoint.matches(s) for s in rules.ignore):
@@ -64,22 +65,38 @@ def policy_violations(workflow: Workflow, catalog: Catalog, model_id: str, provi
     return problems
 
 
-def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement:
+def judge(result: ChatResult, workflow: Workflow, catalog: Catalog, *, allow_length_finish: bool = False) -> Judgement:
+    """``allow_length_finish``: the request's traffic entry accepts an answer cut at the token limit."""
     if not result.ok:
         return _unanswered(result, workflow)
+    verdict = _answered(result, workflow, catalog)
+    if verdict.outcome is Outcome.FAILED or allow_length_finish or _finish_reason(result) != "length":
+        return verdict
+    # Cut at the token limit: the user got part of an answer, which is degradation at best.
+    return replace(verdict, outcome=Outcome.DEGRADED, reason=f"truncated at the length limit ({verdict.reason})")
+
+
+def _finish_reason(result: ChatResult) -> object:
+    choices = (result.response or {}).get("choices") or []
+    return choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
+
+
+def _answered(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement:
 
     model = base_model(result.served_model or "")
     provider = result.served_provider or ""
-    violations = tuple(policy_violations(workflow, catalog, model, provider))
+    endpoint = served_endpoint(catalog, model, result)
+    tag = endpoint.tag if endpoint is not None else None
+    violations = tuple(policy_violations(workflow, model, endpoint, provider))
     chain = [base_model(m) for m in workflow.models.all]
     depth = chain.index(model) if model in chain else len(chain)
     if violations:
-        return Judgement(Outcome.FAILED, "answered outside the policy", violations, depth)
+        return Judgement(Outcome.FAILED, "answered outside the policy", violations, depth, tag)
 
     final = result.attempts[-1]
     bypassed = _bypassed_ahead(workflow, catalog, final.ignored_providers, provider) if depth == 0 else []
     if bypassed:
-        return Judgement(Outcome.DEGRADED, f"circuit breaker bypassed {', '.join(bypassed)}", (), depth)
+        return Judgement(Outcome.DEGRADED, f"circuit breaker bypassed {', '.join(bypassed)}", (), depth, tag)
     earlier_providers = {a.provider for a in result.attempts[:-1] if a.provider is not None}
     switched_provider = len(final.upstream_hops) > 1 or bool(earlier_providers - {final.provider})
     if depth == 0 and not switched_provider:
@@ -87,10 +104,11 @@ def judge(result: ChatResult, workflow: Workflow, catalog: Catalog) -> Judgement
         return Judgement(
             Outcome.SERVED,
             "primary route" + (f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""),
+            endpoint=tag,
         )
     if depth == 0:
-        return Judgement(Outcome.DEGRADED, f"provider fallback to {provider}", (), depth)
-    return Judgement(Outcome.DEGRADED, f"model fallback to {model} (depth {depth})", (), depth)
+        return Judgement(Outcome.DEGRADED, f"provider fallback to {tag or provider}", (), depth, tag)
+    return Judgement(Outcome.DEGRADED, f"model fallback to {model} (depth {depth})", (), depth, tag)
 
 
 def _unanswered(result: ChatResult, workflow: Workflow) -> Judgement:

@@ -44,7 +44,10 @@ class WorkflowMetrics:
     requests: int
     outcomes: dict[str, int]  # every Outcome value, in enum order
     user_facing_success_rate: float  # served + degraded over all requests
+    handled_rate: float  # served + degraded + failed_safe over all requests
     fallback_frequency: float  # degraded over answered (served + degraded)
+    byok_answers: int  # answers served on the workflow's own BYOK key (the rest: shared capacity)
+    truncated_answers: int  # answers that stopped at finish_reason "length"
     provider_selection: dict[str, int]  # served model@provider -> requests, most used first
     latency_s: LatencyPercentiles  # whole-request latency, answered requests
     latency_by_provider: dict[str, LatencyPercentiles]  # per attempt, by provider that answered or failed
@@ -56,10 +59,26 @@ class WorkflowMetrics:
     error_distribution: dict[str, int]  # error class -> attempts, most frequent first
 
     @property
+    def answered(self) -> int:
+        return self.outcomes[Outcome.SERVED.value] + self.outcomes[Outcome.DEGRADED.value]
+
+    @property
+    def truncation_rate(self) -> float:
+        """Answers cut at ``length`` over all answers."""
+        return self.truncated_answers / self.answered if self.answered else 0.0
+
+    @property
     def tool_call_validity(self) -> float | None:
         if self.tool_calls_checked == 0:
             return None
         return 1 - self.tool_calls_malformed / self.tool_calls_checked
+
+
+def finish_reason(row: RequestRecord) -> object:
+    """The answer's first choice's ``finish_reason`` (None when absent)."""
+    choices = (row.result.response or {}).get("choices") or []
+    first = choices[0] if choices and isinstance(choices[0], dict) else {}
+    return first.get("finish_reason")
 
 
 def _sorted_counts(counter: Counter[str]) -> dict[str, int]:
@@ -99,7 +118,10 @@ def _metrics(workflow: str, rows: list[RequestRecord]) -> WorkflowMetrics:
         requests=len(rows),
         outcomes={o.value: outcomes[o.value] for o in Outcome},
         user_facing_success_rate=answered / len(rows) if rows else 0.0,
+        handled_rate=(answered + outcomes[Outcome.FAILED_SAFE.value]) / len(rows) if rows else 0.0,
         fallback_frequency=outcomes[Outcome.DEGRADED.value] / answered if answered else 0.0,
+        byok_answers=sum(r.byok for r in rows if r.result.ok),
+        truncated_answers=sum(finish_reason(r) == "length" for r in rows if r.result.ok),
         provider_selection=_sorted_counts(selection),
         latency_s=LatencyPercentiles.of([r.latency_s for r in rows if r.result.ok]),
         latency_by_provider={k: LatencyPercentiles.of(v) for k, v in sorted(by_provider.items())},

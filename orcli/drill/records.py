@@ -34,6 +34,9 @@ class RequestRecord:
     fallback_depth: int = 0  # position of the serving model in the chain (0 = primary)
     tools_offered: bool = False
     slot_wait_s: float = 0.0  # waited for a free concurrency slot before the first attempt
+    # Routing tag of the endpoint that answered ("deepinfra/turbo", "anthropic/byok"): display
+    # names do not tell same-named endpoints apart. None when unanswered or not in the catalog.
+    endpoint: str | None = None
 
     @property
     def latency_s(self) -> float:
@@ -44,7 +47,12 @@ class RequestRecord:
     def served_route(self) -> str | None:
         if not self.result.ok:
             return None
-        return f"{self.result.served_model}@{self.result.served_provider}"
+        return f"{self.result.served_model}@{self.endpoint or self.result.served_provider}"
+
+    @property
+    def byok(self) -> bool:
+        """Answered on the workflow's own BYOK key rather than OpenRouter's shared capacity."""
+        return self.endpoint is not None and self.endpoint.endswith("/byok")
 
     @property
     def finished_at_s(self) -> float:

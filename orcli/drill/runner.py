@@ -280,6 +280,7 @@ def conclude(
         declared_faults=declared,
         fired=fired,
         tools_by_kind={k.name: tuple(t.wire() for t in k.offered_tools()) for k in scenario.traffic.mix},
+        length_allowed=frozenset(k.name for k in scenario.traffic.mix if k.allow_length_finish),
     )
     specs = list(scenario.expect)
     if declared and not any(isinstance(s, FaultsFired) for s in specs):
@@ -386,7 +387,12 @@ def _record(
     if compactor is not None:
         result = compactor.result(result)
     queued_s = _queued_s(result)
-    verdict = judge(result, inputs.workflows[request.workflow], inputs.catalog)
+    verdict = judge(
+        result,
+        inputs.workflows[request.workflow],
+        inputs.catalog,
+        allow_length_finish=request.kind.allow_length_finish,
+    )
     outcome, reason = verdict.outcome, verdict.reason
     if queued_s > 0 and outcome in (Outcome.SERVED, Outcome.DEGRADED):
         # The answer came, but only after the work waited in the queue: that is degradation.
@@ -404,6 +410,7 @@ def _record(
         fallback_depth=verdict.fallback_depth,
         tools_offered=bool(request.kind.offered_tools()),
         slot_wait_s=round(slot_wait_s, 6),
+        endpoint=verdict.endpoint,
     )
 
 

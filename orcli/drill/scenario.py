@@ -85,6 +85,9 @@ class RequestKind(Frozen):
     tools: tuple[ToolSpec, ...] = ()
     tool_choice: Literal["auto", "required"] | None = None
     response_schema: JsonSchema | None = None
+    # An answer cut at the token limit (finish_reason "length") is truncated, so degraded,
+    # unless this kind of request accepts a cut answer (a summary capped on purpose).
+    allow_length_finish: bool = False
 
     def offered_tools(self) -> tuple[ToolSpec, ...]:
         if self.tools or self.kind != "tools":

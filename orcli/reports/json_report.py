@@ -5,13 +5,13 @@ FLOAT_PLACES, and nothing depends on the wall clock or the machine, so the same
 scenario and seed give the same bytes. No header, key, prompt or answer body is
 ever written: the idempotency key and the response body are left out on purpose.
 
-Layout of one drill (``orcli.drill/3``)::
+Layout of one drill (``orcli.drill/4``)::
 
     schema, passed, scenario{name, path, description, seed, target, policy_path, workflows,
     overrides, override_ids, notes}, duration_s, totals{...metrics over every request}, metrics{workflow: ...},
     faults{declared[...with fired count], fired[...]}, expectations[...], requests[...with attempts]
 
-A folder run (``orcli.drill-suite/3``) is ``schema, passed, totals, drills[<one drill each>]``.
+A folder run (``orcli.drill-suite/4``) is ``schema, passed, totals, drills[<one drill each>]``.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ from orcli.drill.records import (
 from orcli.reports.common import Report, as_results, attempt_chain, decimal_json, fired_counts, workflow_order
 
 # 2: scenario.override_ids. 3: each request has "number", 1-based as people and
-# from_request count ("index" stays 0-based).
-DRILL_SCHEMA = "orcli.drill/3"
-SUITE_SCHEMA = "orcli.drill-suite/3"  # its drills are orcli.drill/3
+# from_request count ("index" stays 0-based). 4: requests name their served_endpoint by
+# routing tag; metrics add handled_rate, byok_answers/shared_answers, truncated_answers and
+# truncation_rate; faults show matched and applied counts.
+DRILL_SCHEMA = "orcli.drill/4"
+SUITE_SCHEMA = "orcli.drill-suite/4"  # its drills are orcli.drill/4
 FLOAT_PLACES = 6
 SCHEMA_RESOURCE = "drill_report.schema.json"
 
@@ -194,7 +196,12 @@ def _metrics(m: WorkflowMetrics) -> Json:
         "requests": m.requests,
         "outcomes": dict(m.outcomes),
         "user_facing_success_rate": _float(m.user_facing_success_rate),
+        "handled_rate": _float(m.handled_rate),
         "fallback_frequency": _float(m.fallback_frequency),
+        "byok_answers": m.byok_answers,
+        "shared_answers": m.answered - m.byok_answers,
+        "truncated_answers": m.truncated_answers,
+        "truncation_rate": _float(m.truncation_rate),
         "provider_selection": dict(m.provider_selection),
         "latency_s": _percentiles(m.latency_s),
         "latency_by_provider_s": {name: _percentiles(p) for name, p in m.latency_by_provider.items()},
@@ -253,6 +260,7 @@ def _request(r: RequestRecord) -> Json:
         "ok": result.ok,
         "served_model": result.served_model,
         "served_provider": result.served_provider,
+        "served_endpoint": r.endpoint,
         "error_class": None if result.error_class is None else result.error_class.value,
         "error_message": result.error_message,
         "fail_safe_message": result.fail_safe_message,

@@ -113,10 +113,15 @@ def _selection(metrics: Sequence[WorkflowMetrics]) -> list[str]:
             named += f", {len(routes) - TOP_ROUTES} more"
         errors = ", ".join(f"{name} {n}" for name, n in list(m.error_distribution.items())[:TOP_ROUTES])
         served = named or "nothing answered"
+        extra = ""
+        if m.byok_answers:
+            extra += f"{m.byok_answers} on own BYOK keys, {m.answered - m.byok_answers} on shared capacity; "
+        if m.truncated_answers:
+            extra += f"{m.truncated_answers} cut at the length limit; "
         lines.append(
             f"- **{_inline(m.workflow)}**: served by {served}; "
             f"{m.outcomes[Outcome.DEGRADED.value]} of {total} answers from a fallback; "
-            f"errors: {errors or 'none'}"
+            f"{extra}errors: {errors or 'none'}"
         )
     return lines
 

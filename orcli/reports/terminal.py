@@ -308,8 +308,16 @@ def _workflow_summary(m: WorkflowMetrics, console: Console) -> None:
         outcomes.append(f"{m.outcomes[outcome.value]} {OUTCOME_LABELS[outcome]}", style=OUTCOME_STYLES[outcome])
     grid.add_row("outcomes", outcomes)
     grid.add_row("user-facing success", percent(m.user_facing_success_rate))
+    if m.outcomes[Outcome.FAILED_SAFE.value]:
+        grid.add_row("handled", f"{percent(m.handled_rate)} answered or failed safe")
     grid.add_row("fallback frequency", f"{percent(m.fallback_frequency)} of answers came from a fallback")
+    if m.truncated_answers:
+        grid.add_row(
+            "truncation", f"{percent(m.truncation_rate)} of answers stopped at the length limit ({m.truncated_answers})"
+        )
     grid.add_row("provider selection", Text(_selection(m.provider_selection)))
+    if m.byok_answers:
+        grid.add_row("BYOK", f"{m.byok_answers} answers on own keys, {m.answered - m.byok_answers} on shared capacity")
     grid.add_row("latency", f"{_percentiles(m.latency_s)} (answered requests)")
     for provider, p in m.latency_by_provider.items():
         grid.add_row("", Text(f"{provider}: {_percentiles(p)} per attempt"))

@@ -235,7 +235,7 @@ def test_a_folder_runs_every_scenario_and_sums_up(tmp_path: Path) -> None:
 
     report = json.loads((out / "r.json").read_text())
     Draft202012Validator(report_schema()).validate(report)
-    assert report["schema"] == "orcli.drill-suite/3"
+    assert report["schema"] == "orcli.drill-suite/4"
     assert [d["scenario"]["name"] for d in report["drills"]] == ["calm", "storm"]
 
     suites = ET.parse(out / "r.xml").getroot()
@@ -254,7 +254,7 @@ def test_a_single_drill_writes_valid_reports(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     Draft202012Validator(report_schema()).validate(report)
-    assert report["schema"] == "orcli.drill/3"
+    assert report["schema"] == "orcli.drill/4"
     assert len(report["requests"]) == 6
     assert {c.attrib["name"] for c in ET.parse(tmp_path / "r.xml").getroot().iter("testcase")} >= {"within_policy"}
 

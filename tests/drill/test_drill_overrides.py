@@ -53,7 +53,7 @@ def test_a_drill_picks_up_a_disable_made_by_another_process(tmp_path: Path, stor
     shown = cli.invoke(app, ["drill", str(path), "--overrides", store_location, "--json", str(report)])
     assert shown.exit_code == 0, shown.stderr
     data = json.loads(report.read_text())
-    assert data["schema"] == "orcli.drill/3"
+    assert data["schema"] == "orcli.drill/4"
     assert data["scenario"]["override_ids"] == [override_id]
     assert data["scenario"]["overrides"][0].startswith(f"{override_id} (chat): disable provider azure")
     served = {a["provider"] for r in data["requests"] for a in r["attempts"] if a["error_class"] is None}

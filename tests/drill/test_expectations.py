@@ -22,6 +22,7 @@ from orcli.drill.expectations.no_truncated_success import NoTruncatedSuccess
 from orcli.drill.expectations.retry_after import RetryAfterRespected
 from orcli.drill.expectations.within_policy import WithinPolicy
 from orcli.drill.judge import judge
+from orcli.drill.metrics import drill_metrics
 from orcli.drill.records import DrillResult, ExpectationResult, RequestRecord
 from orcli.errors import SourceError
 from orcli.policy.model import ErrorClass, Workflow
@@ -436,3 +437,25 @@ def test_count_failed_safe_is_gone_with_a_pointer_to_handled_rate(tmp_path: Path
     with pytest.raises(SourceError) as caught:
         run_file(path)
     assert "use kind: handled_rate to count clean fail-safe answers too" in str(caught.value)
+
+
+# -- answers cut at the token limit ------------------------------------------------------------------
+
+
+def test_an_answer_cut_at_the_length_limit_is_degraded_and_counted(drill: Drill) -> None:
+    short = {"name": "short", "max_tokens": 4}
+    result = drill(traffic={"requests": 4, "mix": [short]}, expect=[{"kind": "no_truncated_success"}])
+    assert {r.outcome.value for r in result.requests} == {"degraded"}
+    assert result.requests[0].reason == "truncated at the length limit (primary route)"
+    bad = verdict(result, "no_truncated_success")
+    assert not bad.passed and bad.summary == "4 answered request(s) without a proper finish"
+    assert bad.evidence[0].endswith(": finish_reason 'length'")
+    figures = drill_metrics(result.requests)
+    assert (figures.truncated_answers, figures.truncation_rate) == (4, 1.0)
+
+
+def test_a_traffic_entry_may_accept_answers_cut_at_the_length_limit(drill: Drill) -> None:
+    capped = {"name": "capped", "max_tokens": 4, "allow_length_finish": True}
+    result = drill(traffic={"requests": 4, "mix": [capped]}, expect=[{"kind": "no_truncated_success"}])
+    assert {r.outcome.value for r in result.requests} == {"served"}
+    assert verdict(result, "no_truncated_success").passed

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from orcli.catalog import default_catalog
+from orcli.catalog.byok import with_byok
 from orcli.client.hops import BUDGET, DEADLINE, FallbackHop, RetryHop, StopKind, StopReason
 from orcli.client.ledger import Attempt, UpstreamHop
 from orcli.drill.judge import judge
@@ -48,7 +50,7 @@ def test_another_provider_of_the_primary_model_is_degraded() -> None:
     verdict = judge(result, workflow(), CATALOG)
     assert (verdict.outcome, verdict.reason, verdict.fallback_depth) == (
         Outcome.DEGRADED,
-        "provider fallback to OpenAI",
+        "provider fallback to openai",
         0,
     )
 
@@ -56,7 +58,7 @@ def test_another_provider_of_the_primary_model_is_degraded() -> None:
 def test_openrouters_own_failover_inside_one_attempt_is_degraded() -> None:
     hops = (UpstreamHop("Azure", MINI, 502), UpstreamHop("OpenAI", MINI, 200))
     verdict = judge(answered(attempt(MINI, "OpenAI", upstream_hops=hops)), workflow(), CATALOG)
-    assert (verdict.outcome, verdict.reason) == (Outcome.DEGRADED, "provider fallback to OpenAI")
+    assert (verdict.outcome, verdict.reason) == (Outcome.DEGRADED, "provider fallback to openai")
 
 
 def test_a_fallback_model_is_degraded_with_its_depth() -> None:
@@ -223,3 +225,69 @@ def test_every_broken_rule_is_listed() -> None:
     rules = {"zdr": True, "data_collection": "deny", "quantizations": ["fp8"], "ignore": ["novita"]}
     verdict = judge(answered(attempt(SMALL, "Novita")), workflow(**rules), CATALOG)
     assert len(verdict.violations) == 4
+
+
+# -- the serving endpoint, by routing tag ------------------------------------------------------------
+
+QWEN = "qwen/qwen3-coder"
+
+
+def priced(model: str, tag: str, *, prompt: int = 1000, completion: int = 100, byok: bool = False) -> Decimal:
+    endpoint = next(ep for ep in CATALOG.get(model).endpoints if ep.tag == tag)  # type: ignore[union-attr]
+    cost = endpoint.pricing.cost(prompt, completion)
+    return cost * Decimal("0.05") if byok else cost
+
+
+def usage_of(byok: bool) -> dict[str, Any]:
+    return {"choices": [{"finish_reason": "stop"}], "usage": {"is_byok": byok}}
+
+
+def test_a_same_named_endpoint_is_told_apart_by_its_price() -> None:
+    # deepinfra and deepinfra/turbo both answer as "DeepInfra"; only turbo is not ZDR for qwen3-coder.
+    zdr = workflow(primary=QWEN, fallbacks=(), zdr=True)
+    turbo = attempt(
+        QWEN, "DeepInfra", prompt_tokens=1000, completion_tokens=100, cost_usd=priced(QWEN, "deepinfra/turbo")
+    )
+    verdict = judge(answered(turbo), zdr, CATALOG)
+    assert verdict.endpoint == "deepinfra/turbo"
+    assert verdict.violations == ("deepinfra/turbo is not zero-data-retention but the policy requires zdr",)
+    plain = attempt(QWEN, "DeepInfra", prompt_tokens=1000, completion_tokens=100, cost_usd=priced(QWEN, "deepinfra"))
+    verdict = judge(answered(plain), zdr, CATALOG)
+    assert (verdict.outcome, verdict.endpoint, verdict.violations) == (Outcome.SERVED, "deepinfra", ())
+
+
+SONNET = "anthropic/claude-sonnet-4.5"
+
+
+def byok_workflow(mode: str) -> Workflow:
+    return Workflow.model_validate(
+        {"models": {"primary": SONNET}, "byok": {"keys": {"anthropic": "ANTHROPIC_KEY"}, "mode": mode}}
+    )
+
+
+def test_strict_byok_answered_on_shared_capacity_is_a_violation() -> None:
+    account = with_byok(CATALOG, {"anthropic": "strict"})
+    shared = attempt(
+        SONNET, "Anthropic", prompt_tokens=1000, completion_tokens=100, cost_usd=priced(SONNET, "anthropic")
+    )
+    verdict = judge(answered(shared, response=usage_of(False)), byok_workflow("strict"), account)
+    assert verdict.outcome is Outcome.FAILED
+    assert verdict.endpoint == "anthropic"
+    assert verdict.violations == (
+        "anthropic answered on OpenRouter's shared capacity but byok.mode is strict "
+        "(only the workflow's own anthropic key may serve)",
+    )
+    own = attempt(
+        SONNET, "Anthropic", prompt_tokens=1000, completion_tokens=100, cost_usd=priced(SONNET, "anthropic", byok=True)
+    )
+    verdict = judge(answered(own, response=usage_of(True)), byok_workflow("strict"), account)
+    assert (verdict.outcome, verdict.endpoint, verdict.violations) == (Outcome.SERVED, "anthropic/byok", ())
+
+
+def test_shared_capacity_is_allowed_behind_a_shared_fallback_key() -> None:
+    account = with_byok(CATALOG, {"anthropic": "shared_fallback"})
+    shared = attempt(
+        SONNET, "Anthropic", prompt_tokens=1000, completion_tokens=100, cost_usd=priced(SONNET, "anthropic")
+    )
+    verdict = judge(answered(shared, response=usage_of(False)), byok_workflow("shared_fallback"), account)
+    assert (verdict.outcome, verdict.endpoint, verdict.violations) == (Outcome.SERVED, "anthropic", ())

@@ -6,6 +6,7 @@ to protect; the drill has to fail with exit 1 and name the expectation and its e
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,16 @@ def test_legal_review_with_limits_too_tight_for_any_answer_fails(tmp_path: Path)
     handled = next(e for e in result.expectations if e.kind == "handled_rate")
     assert not handled.passed and handled.summary.startswith("handled rate 50.0%")
     assert not result.passed
+
+
+def test_reports_tell_answers_on_own_keys_from_shared_capacity(tmp_path: Path) -> None:
+    report = tmp_path / "byok.json"
+    result = drill(str(SCENARIOS / "byok-rate-limited-shared-fallback.yaml"), "--json", str(report))
+    assert result.exit_code == 0, result.output
+    assert "BYOK                 58 answers on own keys, 62 on shared capacity" in result.stdout
+    assert "anthropic/claude-sonnet-4.5@anthropic/byok 58 (48.3%)" in result.stdout
+    data = json.loads(report.read_text())
+    figures = data["metrics"]["internal-assistant"]
+    assert (figures["byok_answers"], figures["shared_answers"]) == (58, 62)
+    endpoints = {r["served_endpoint"] for r in data["requests"]}
+    assert {"anthropic/byok", "anthropic"} <= endpoints

@@ -55,7 +55,7 @@ def test_top_level_layout_and_order(drills: Drills) -> None:
         "expectations",
         "requests",
     ]
-    assert data["schema"] == "orcli.drill/3"
+    assert data["schema"] == "orcli.drill/4"
     assert data["passed"] is False
     assert data["scenario"]["seed"] == 7
     assert list(data["metrics"]) == ["support", "coding"]
@@ -140,7 +140,7 @@ def test_suite_report(drills: Drills) -> None:
     results = [drills.small(), drills.large(total=40)]
     data = suite_to_json(results)
     assert list(data) == ["schema", "passed", "totals", "drills"]
-    assert data["schema"] == "orcli.drill-suite/3"
+    assert data["schema"] == "orcli.drill-suite/4"
     assert data["passed"] is False
     assert data["totals"]["scenarios"] == 2
     assert data["totals"]["scenarios_failed"] == 1

@@ -26,7 +26,7 @@ def test_one_drill_writes_a_drill_report_and_a_list_a_suite(drills: Drills, tmp_
     single = write_report("json", drills.small(), tmp_path / "drill.json")
     assert single.read_text(encoding="utf-8") == dumps(drills.small())
     suite = write_report("json", [drills.small()], tmp_path / "suite.json")
-    assert json.loads(suite.read_text(encoding="utf-8"))["schema"] == "orcli.drill-suite/3"
+    assert json.loads(suite.read_text(encoding="utf-8"))["schema"] == "orcli.drill-suite/4"
 
 
 def test_every_format_writes_what_its_module_renders(drills: Drills, tmp_path: Path) -> None:

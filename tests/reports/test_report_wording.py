@@ -19,7 +19,7 @@ from .test_terminal import render
 
 def test_json_keeps_the_index_and_adds_a_one_based_number(drills: Drills) -> None:
     data = json.loads(dumps(drills.small()))
-    assert DRILL_SCHEMA == data["schema"] == "orcli.drill/3"
+    assert DRILL_SCHEMA == data["schema"] == "orcli.drill/4"
     assert [(r["index"], r["number"]) for r in data["requests"]] == [(i, i + 1) for i in range(6)]
 
 

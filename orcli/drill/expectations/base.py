@@ -22,6 +22,7 @@ class DrillFacts:
     declared_faults: Sequence[DeclaredFault]
     fired: Sequence[FiredFault]
     tools_by_kind: Mapping[str, Sequence[Mapping[str, object]]]  # mix entry -> offered tool definitions
+    length_allowed: frozenset[str] = frozenset()  # mix entries that accept an answer cut at the token limit
 
 
 class Expectation(Frozen):

@@ -43,7 +43,14 @@ class FailSafeApproved(Expectation):
         if row.violations:
             return "; ".join(row.violations)
         if self.approved_providers:
-            slug = slug_of_name(row.result.served_provider or "")
-            if not any(slug == p or slug.startswith(p + "/") for p in self.approved_providers):
-                return f"provider {slug or '?'} is not approved ({', '.join(self.approved_providers)})"
+            # By routing tag: "anthropic" approves anthropic and anthropic/byok, "anthropic/byok"
+            # only the own key; a same-named endpoint ("deepinfra/turbo") is told apart.
+            tag = row.endpoint or slug_of_name(row.result.served_provider or "")
+            if not any(_approves(p, tag) for p in self.approved_providers):
+                return f"provider {tag or '?'} is not approved ({', '.join(self.approved_providers)})"
         return None
+
+
+def _approves(approved: str, tag: str) -> bool:
+    approved = approved.lower()
+    return tag == approved or (tag.startswith(approved + "/") and "/" not in approved)

@@ -5,11 +5,12 @@ from typing import Literal
 from orcli.drill.expectations.base import DrillFacts, Expectation, describe
 from orcli.drill.records import ExpectationResult
 
-FINISHED = {"stop", "tool_calls", "length", "content_filter"}
+FINISHED = {"stop", "tool_calls", "content_filter"}
 
 
 class NoTruncatedSuccess(Expectation):
-    """No request counted as answered carries a cut or unfinished answer."""
+    """No request counted as answered carries a cut or unfinished answer. An answer that stopped
+    at the token limit (``length``) is cut too, unless its traffic entry sets ``allow_length_finish``."""
 
     kind: Literal["no_truncated_success"]
 
@@ -23,6 +24,6 @@ class NoTruncatedSuccess(Expectation):
                 continue
             choices = row.result.response.get("choices") or []
             reason = choices[0].get("finish_reason") if choices else None
-            if reason not in FINISHED:
+            if reason not in FINISHED and not (reason == "length" and row.kind in facts.length_allowed):
                 bad.append(f"{describe(row)}: finish_reason {reason!r}")
         return self.verdict(not bad, f"{len(bad)} answered request(s) without a proper finish", bad)
