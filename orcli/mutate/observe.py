@@ -24,8 +24,10 @@ from orcli.policy.model import Workflow
 from orcli.routing.plan import RoutePlan, plan_route
 
 # Provider fields whose whole effect is which endpoints are eligible (compared through the plan).
+# ``allow_fallbacks`` is one: the router reads it only to cut the plan to its top endpoint (or
+# to the ``order`` list), and neither the client nor the judge reads it.
 FILTER_FIELDS = frozenset(
-    {"only", "ignore", "data_collection", "zdr", "quantizations", "max_price", "require_parameters"}
+    {"only", "ignore", "data_collection", "zdr", "quantizations", "max_price", "require_parameters", "allow_fallbacks"}
 )
 ODDS_DIGITS = 4  # first-pick odds compared to 0.01 %
 
@@ -33,13 +35,13 @@ ODDS_DIGITS = 4  # first-pick odds compared to 0.01 %
 class Reason(StrEnum):
     """The fixed list of reasons a mutant may be called equivalent."""
 
-    # A removed filter whose every excluded endpoint the other rules exclude too.
+    # A removed or changed filter whose every excluded endpoint the other rules exclude too.
     REDUNDANT_RULE = "redundant-rule"
     SAME_ROUTES_AND_SETTINGS = "same-routes-and-settings"
 
 
 REASONS: Mapping[Reason, str] = {
-    Reason.REDUNDANT_RULE: "the other rules already exclude every endpoint this one excluded",
+    Reason.REDUNDANT_RULE: "the changed rule decides no endpoint: the other rules alone make the eligible set",
     Reason.SAME_ROUTES_AND_SETTINGS: (
         "the eligible endpoints, their order and first-pick odds, and the client's effective settings are unchanged"
     ),
@@ -114,4 +116,4 @@ def _why_redundant(original: Workflow, mutated: Workflow, catalog: Catalog) -> s
     plan = plan_of(original, catalog)
     shown = sorted({c.endpoint.tag for p in plan.models for c in p.candidates})
     fields = ", ".join(f"provider.{k}" for k in changed)
-    return f"without {fields} the eligible endpoints are still {', '.join(shown) or 'none'}"
+    return f"with {fields} changed the eligible endpoints are still {', '.join(shown) or 'none'}"
