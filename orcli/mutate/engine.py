@@ -5,7 +5,8 @@ A mutant they let through is compared with its original; one that cannot be told
 is equivalent (with its reason). The rest are drilled: each scenario that uses the
 workflow, under the mutated policy, until one expectation that passes under the original
 fails. Drills run in a process pool when there are enough of them to pay for it; a
-mutant's own drills run one after the other, so they stop at its first kill.
+mutant's own drills run one after the other, likeliest killer first, and stop at its
+first kill.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from orcli.mutate.checks import (
 )
 from orcli.mutate.observe import Equivalence, equivalence
 from orcli.mutate.operators import Mutant, mutants
+from orcli.mutate.order import likely_first
 from orcli.mutate.suggest import suggestion
 from orcli.policy.load import LoadedPolicy, load_policy, policy_files
 from orcli.policy.model import PolicyFile
@@ -88,6 +90,10 @@ class _Pending:
     mutant: Mutant
     target: _Target
     policy: PolicyFile
+
+    @property
+    def scenarios(self) -> list[LoadedScenario]:
+        return likely_first(self.mutant, self.target.scenarios)
 
 
 def run_mutation(
@@ -281,11 +287,10 @@ def _drill(
 ) -> list[DrillKill]:
     if executor is None:
         return [
-            drill_kill([(s, baselines[s.path]) for s in p.target.scenarios], p.policy, catalog, no_overrides)
-            for p in pending
+            drill_kill([(s, baselines[s.path]) for s in p.scenarios], p.policy, catalog, no_overrides) for p in pending
         ]
     futures: list[Future[DrillKill]] = [
-        executor.submit(_mutant_task, p.policy, [(s.path, dict(baselines[s.path])) for s in p.target.scenarios])
+        executor.submit(_mutant_task, p.policy, [(s.path, dict(baselines[s.path])) for s in p.scenarios])
         for p in pending
     ]
     return [f.result() for f in futures]

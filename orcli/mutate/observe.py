@@ -38,10 +38,15 @@ class Reason(StrEnum):
     # A removed or changed filter whose every excluded endpoint the other rules exclude too.
     REDUNDANT_RULE = "redundant-rule"
     SAME_ROUTES_AND_SETTINGS = "same-routes-and-settings"
+    # A change of max_attempts above what max_attempts_per_route x the chain's models allows.
+    ATTEMPTS_BOUNDED_PER_ROUTE = "attempts-bounded-per-route"
 
 
 REASONS: Mapping[Reason, str] = {
     Reason.REDUNDANT_RULE: "the changed rule decides no endpoint: the other rules alone make the eligible set",
+    Reason.ATTEMPTS_BOUNDED_PER_ROUTE: (
+        "retry.max_attempts does not bind: max_attempts_per_route times the chain's models allows fewer attempts"
+    ),
     Reason.SAME_ROUTES_AND_SETTINGS: (
         "the eligible endpoints, their order and first-pick odds, and the client's effective settings are unchanged"
     ),
@@ -89,14 +94,22 @@ def observable(workflow: Workflow, catalog: Catalog) -> dict[str, Any]:
         "attempts": [(m, c.endpoint.tag) for m, c in plan.attempts],
         "provider": provider,
         "parameters": sorted(workflow.needs.parameters),
-        "client": client_settings(workflow),
+        "client": _client(workflow),
     }
+
+
+def _client(workflow: Workflow) -> dict[str, Any]:
+    """The client's settings, less ``byok.mode``: its whole effect is which BYOK and shared
+    endpoints the account's catalog holds, which the routes above already compare."""
+    settings = client_settings(workflow)
+    settings["byok"] = {k: v for k, v in settings["byok"].items() if k != "mode"}
+    return settings
 
 
 def equivalence(original: Workflow, mutated: Workflow, catalog: Catalog) -> Equivalence | None:
     """The reason ``mutated`` cannot be told apart from ``original``, or None when it can."""
     if observable(original, catalog) != observable(mutated, catalog):
-        return None
+        return _attempts_bounded(original, mutated, catalog)
     redundant = _why_redundant(original, mutated, catalog)
     if redundant:
         return Equivalence(Reason.REDUNDANT_RULE, redundant)
@@ -105,15 +118,37 @@ def equivalence(original: Workflow, mutated: Workflow, catalog: Catalog) -> Equi
 
 def _why_redundant(original: Workflow, mutated: Workflow, catalog: Catalog) -> str:
     """For a removed filter with the same routes: which endpoints stay eligible, all meeting it."""
-    changed = sorted(
-        k
-        for k in FILTER_FIELDS
+    changed = [
+        f"provider.{k}"
+        for k in sorted(FILTER_FIELDS)
         if getattr(original.provider, k) != getattr(mutated.provider, k)
         or (k in original.provider.model_fields_set) != (k in mutated.provider.model_fields_set)
-    )
+    ]
+    if original.byok.mode != mutated.byok.mode:
+        changed.append("byok.mode")
     if not changed:
         return ""
     plan = plan_of(original, catalog)
     shown = sorted({c.endpoint.tag for p in plan.models for c in p.candidates})
-    fields = ", ".join(f"provider.{k}" for k in changed)
+    fields = ", ".join(changed)
     return f"with {fields} changed the eligible endpoints are still {', '.join(shown) or 'none'}"
+
+
+def _attempts_bounded(original: Workflow, mutated: Workflow, catalog: Catalog) -> Equivalence | None:
+    """A changed ``max_attempts`` that cannot bind: each route (the client's model, or the
+    window of models it sends to OpenRouter) takes at most ``max_attempts_per_route``
+    attempts and the chain has no more routes than models, so neither value is ever reached."""
+    before, after = original.retry.max_attempts, mutated.retry.max_attempts
+    if before == after:
+        return None
+    aligned = mutated.model_copy(update={"retry": mutated.retry.model_copy(update={"max_attempts": before})})
+    if observable(original, catalog) != observable(aligned, catalog):
+        return None  # something else changed too
+    bound = original.retry.max_attempts_per_route * len(original.models.all)
+    if bound > min(before, after):
+        return None
+    return Equivalence(
+        Reason.ATTEMPTS_BOUNDED_PER_ROUTE,
+        f"max_attempts {before} -> {after}, but {original.retry.max_attempts_per_route} per route x "
+        f"{len(original.models.all)} model(s) = at most {bound} attempts either way",
+    )
