@@ -38,12 +38,18 @@ class Reason(StrEnum):
     # A removed or changed filter whose every excluded endpoint the other rules exclude too.
     REDUNDANT_RULE = "redundant-rule"
     SAME_ROUTES_AND_SETTINGS = "same-routes-and-settings"
+    # The breaker changed where it has nothing to skip: one model with one eligible endpoint.
+    BREAKER_HAS_NOTHING_TO_SKIP = "breaker-has-nothing-to-skip"
     # A change of max_attempts above what max_attempts_per_route x the chain's models allows.
     ATTEMPTS_BOUNDED_PER_ROUTE = "attempts-bounded-per-route"
 
 
 REASONS: Mapping[Reason, str] = {
     Reason.REDUNDANT_RULE: "the changed rule decides no endpoint: the other rules alone make the eligible set",
+    Reason.BREAKER_HAS_NOTHING_TO_SKIP: (
+        "the circuit breaker cannot change a route: a breaker never empties the chain or the provider pool, "
+        "and this workflow has one model with one eligible endpoint"
+    ),
     Reason.ATTEMPTS_BOUNDED_PER_ROUTE: (
         "retry.max_attempts does not bind: max_attempts_per_route times the chain's models allows fewer attempts"
     ),
@@ -109,7 +115,7 @@ def _client(workflow: Workflow) -> dict[str, Any]:
 def equivalence(original: Workflow, mutated: Workflow, catalog: Catalog) -> Equivalence | None:
     """The reason ``mutated`` cannot be told apart from ``original``, or None when it can."""
     if observable(original, catalog) != observable(mutated, catalog):
-        return _attempts_bounded(original, mutated, catalog)
+        return _attempts_bounded(original, mutated, catalog) or _breaker_inert(original, mutated, catalog)
     redundant = _why_redundant(original, mutated, catalog)
     if redundant:
         return Equivalence(Reason.REDUNDANT_RULE, redundant)
@@ -152,3 +158,18 @@ def _attempts_bounded(original: Workflow, mutated: Workflow, catalog: Catalog) -
         f"max_attempts {before} -> {after}, but {original.retry.max_attempts_per_route} per route x "
         f"{len(original.models.all)} model(s) = at most {bound} attempts either way",
     )
+
+
+def _breaker_inert(original: Workflow, mutated: Workflow, catalog: Catalog) -> Equivalence | None:
+    """A changed circuit breaker on a workflow with a single route: the client's breakers only
+    ever skip a model or a provider when another one is left, so here they never act."""
+    if original.circuit_breaker == mutated.circuit_breaker:
+        return None
+    aligned = mutated.model_copy(update={"circuit_breaker": original.circuit_breaker})
+    if observable(original, catalog) != observable(aligned, catalog):
+        return None  # something else changed too
+    plan = plan_of(original, catalog)
+    if len(original.models.all) != 1 or len(plan.attempts) != 1:
+        return None
+    model, candidate = plan.attempts[0]
+    return Equivalence(Reason.BREAKER_HAS_NOTHING_TO_SKIP, f"the only route is {model} at {candidate.endpoint.tag}")

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from orcli.catalog.load import load_catalog
 from orcli.mutate import mutants, run_mutation
+from orcli.mutate.observe import Reason, equivalence
 from orcli.policy.compile import provider_object
 from orcli.policy.load import load_policy
 
@@ -200,3 +201,29 @@ def app() -> Any:
     from orcli.cli.app import app as orcli_app
 
     return orcli_app
+
+
+def _library_mutants(path: str, workflow: str) -> tuple[Any, dict[str, Any]]:
+    policy = load_policy(ROOT / path).policy.workflows[workflow]
+    return policy, {m.key: m for m in mutants(workflow, policy, load_catalog())}
+
+
+def test_a_breaker_with_one_route_is_equivalent_and_says_why() -> None:
+    original, found = _library_mutants("scenarios/policies/internal-assistant-byok-strict.yaml", "contract-assistant")
+    same = equivalence(original, found["circuit_breaker-off"].mutated, load_catalog())
+    assert same is not None and same.reason is Reason.BREAKER_HAS_NOTHING_TO_SKIP
+    assert same.detail == "the only route is anthropic/claude-sonnet-4.5 at anthropic/byok"
+
+
+def test_max_attempts_beyond_the_per_route_bound_is_equivalent() -> None:
+    original, found = _library_mutants("scenarios/policies/internal-assistant-byok-strict.yaml", "contract-assistant")
+    catalog = load_catalog()
+    tripled = equivalence(original, found["retry.max_attempts-x3"].mutated, catalog)
+    assert tripled is not None and tripled.reason is Reason.ATTEMPTS_BOUNDED_PER_ROUTE
+    assert "2 per route x 1 model(s) = at most 2 attempts" in tripled.detail
+    assert equivalence(original, found["retry.max_attempts-1"].mutated, catalog) is None  # 1 attempt binds
+
+
+def test_a_breaker_with_somewhere_to_go_is_not_equivalent() -> None:
+    original, found = _library_mutants("policies/general-chat.yaml", "general-chat")
+    assert equivalence(original, found["circuit_breaker-off"].mutated, load_catalog()) is None
