@@ -7,8 +7,20 @@ one reads, and ``extra="forbid"`` turns a misspelt key into an error instead of 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, ConfigDict
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def first_repeat(names: Iterable[str]) -> str | None:
+    """The first name that appears a second time (ids and tags a model requires unique), or None."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None

@@ -498,6 +498,17 @@ def wrong_kind(doc: Document, expected: str, hint: str = "") -> SourceError | No
     return doc.error((), f"this is a {found} file, not a {expected} file{hint}")
 
 
+def parse_kind(document: Document, model: type[M], kind: str, keys: str, elsewhere: str) -> M:
+    """``document`` as a ``kind`` file. An empty file (what it should hold: ``keys``) or a file
+    of another kind (where it belongs: ``elsewhere``) is refused before the fields are read."""
+    if document.data is None:
+        raise document.error((), f"empty {kind} file: expected {keys}")
+    mistaken = wrong_kind(document, kind, elsewhere)
+    if mistaken is not None:
+        raise mistaken
+    return parse_model(document, model)
+
+
 YAML_SUFFIXES = (".yaml", ".yml")
 
 

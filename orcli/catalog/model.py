@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from orcli.frozen import Frozen
+from orcli.frozen import Frozen, first_repeat
 from orcli.ids import ModelId, ModelIdField, ProviderSlug, ProviderTagField, base_model
 
 QUANTIZATIONS = (
@@ -135,11 +135,9 @@ class Model(Frozen):
     @field_validator("endpoints")
     @classmethod
     def _unique_tags(cls, endpoints: tuple[Endpoint, ...]) -> tuple[Endpoint, ...]:
-        seen: set[str] = set()
-        for ep in endpoints:
-            if ep.tag in seen:
-                raise ValueError(f"endpoint tag '{ep.tag}' appears twice")
-            seen.add(ep.tag)
+        repeated = first_repeat(ep.tag for ep in endpoints)
+        if repeated is not None:
+            raise ValueError(f"endpoint tag '{repeated}' appears twice")
         return endpoints
 
     @property
@@ -164,11 +162,9 @@ class Catalog(Frozen):
 
     @model_validator(mode="after")
     def _unique_models(self) -> Catalog:
-        seen: set[str] = set()
-        for model in self.models:
-            if model.id in seen:
-                raise ValueError(f"model '{model.id}' appears twice")
-            seen.add(model.id)
+        repeated = first_repeat(model.id for model in self.models)
+        if repeated is not None:
+            raise ValueError(f"model '{repeated}' appears twice")
         return self
 
     @cached_property

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, Field, model_validator
 from orcli.drill.expectations import ExpectationSpec
 from orcli.errors import InputError
 from orcli.frozen import Frozen
-from orcli.sourcefile import Document, expand_files, load_document, parse_model, sniff_kind, wrong_kind
+from orcli.sourcefile import Document, expand_files, load_document, parse_kind, sniff_kind
 from orcli.upstream.faults import FaultSpec, with_ids
 from orcli.upstream.presets import Preset, PresetSlug
 
@@ -187,13 +187,9 @@ def load_scenario(path: str | Path) -> LoadedScenario:
 
 def scenario_from_document(document: Document) -> LoadedScenario:
     """A scenario from a document already read (by a caller that looked at its kind first)."""
-    if document.data is None:
-        raise document.error((), "empty scenario file: expected 'name:', 'policy:', 'traffic:' and 'expect:'")
-    mistaken = wrong_kind(document, "scenario", "; check a policy with 'orcli validate', drill it from a scenario")
-    if mistaken is not None:
-        raise mistaken
-    scenario = parse_model(document, Scenario)
-    return LoadedScenario(document.path, document, scenario)
+    keys = "'name:', 'policy:', 'traffic:' and 'expect:'"
+    elsewhere = "; check a policy with 'orcli validate', drill it from a scenario"
+    return LoadedScenario(document.path, document, parse_kind(document, Scenario, "scenario", keys, elsewhere))
 
 
 def scenario_files(paths: list[Path]) -> list[Path]:

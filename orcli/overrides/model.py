@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
 from orcli.errors import InvalidValue
-from orcli.frozen import Frozen
+from orcli.frozen import Frozen, first_repeat
 from orcli.ids import ModelIdField, ProviderSlugField
 from orcli.overrides.timefmt import iso_utc
 from orcli.policy.model import WorkflowName
@@ -88,11 +88,9 @@ class OverridesFile(Frozen):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> OverridesFile:
-        seen: set[str] = set()
-        for override in self.overrides:
-            if override.id in seen:
-                raise ValueError(f"duplicate override id '{override.id}'")
-            seen.add(override.id)
+        repeated = first_repeat(override.id for override in self.overrides)
+        if repeated is not None:
+            raise ValueError(f"duplicate override id '{repeated}'")
         return self
 
     def find(self, override_id: str) -> Override | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from orcli.errors import InputError
 from orcli.policy.model import PolicyFile, Workflow
-from orcli.sourcefile import Document, Loc, Position, expand_files, load_document, parse_model, wrong_kind
+from orcli.sourcefile import Document, Loc, Position, expand_files, load_document, parse_kind
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,7 @@ def load_policy(path: str | Path, text: str | None = None) -> LoadedPolicy:
 
 def policy_from_document(document: Document) -> LoadedPolicy:
     """A policy from a document already read (by a caller that looked at its kind first)."""
-    if document.data is None:
-        raise document.error((), "empty policy file: expected 'workflows:'")
-    mistaken = wrong_kind(document, "policy", "; run a scenario with 'orcli drill'")
-    if mistaken is not None:
-        raise mistaken
-    policy = parse_model(document, PolicyFile)
+    policy = parse_kind(document, PolicyFile, "policy", "'workflows:'", "; run a scenario with 'orcli drill'")
     return LoadedPolicy(document.path, document, policy)
 
 

@@ -103,3 +103,36 @@ def test_an_absurd_catalog_price_is_bad_input_not_a_crash(tmp_path: Path) -> Non
     assert len(line) == 1
     assert line[0].startswith(f"{catalog}:")
     assert line[0].endswith("models[0].endpoints[0].pricing.prompt: input should be less than or equal to 1")
+
+
+LIBRARY = sorted([*(ROOT / "policies").glob("*.yaml"), *(ROOT / "scenarios").glob("*.yaml")])
+BROKEN = [
+    "workflows:\n  chat: [1, 2\n",  # an unclosed bracket
+    "a: 1\na: 2\n",  # a duplicate key
+    "a:\n\tb: 1\n",  # a tab as indentation
+    "a: *missing\n",  # an undefined alias
+    "- [" * 3000 + "\n",  # nesting beyond libyaml's limit
+]
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
+def test_libyaml_reads_the_library_as_the_pure_python_loader_does(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import orcli.sourcefile
+
+    fast = load_document(path)
+    monkeypatch.setattr(orcli.sourcefile, "_FAST_LOADER", None)
+    assert load_document(path) == fast
+
+
+@pytest.mark.parametrize("text", BROKEN)
+def test_a_broken_document_gets_the_same_message_with_or_without_libyaml(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orcli.sourcefile
+
+    with pytest.raises(SourceError) as fast:
+        load_document("broken.yaml", text)
+    monkeypatch.setattr(orcli.sourcefile, "_FAST_LOADER", None)
+    with pytest.raises(SourceError) as pure:
+        load_document("broken.yaml", text)
+    assert str(fast.value) == str(pure.value)
