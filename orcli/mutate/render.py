@@ -41,7 +41,7 @@ def render_table(report: MutationReport, console: Console) -> None:
     table.add_column("mutant")
     table.add_column("line", justify="right")
     table.add_column("result", no_wrap=True)
-    table.add_column("killed by / why equivalent")
+    table.add_column("killed by / why equivalent", overflow="fold")  # scenario names stay whole
     for r in report.results:
         table.add_row(
             r.mutant.workflow,
