@@ -63,11 +63,14 @@ class RequestRecord:
 
 @dataclass(frozen=True, slots=True)
 class FiredFault:
+    """A fault that matched a request; ``applied`` when it changed what the client received."""
+
     fault_id: str
     kind: str
     at_s: float
     provider: str | None
     model: str | None
+    applied: bool = True
 
 
 @dataclass(frozen=True, slots=True)

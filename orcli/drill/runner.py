@@ -273,7 +273,7 @@ def conclude(
     expectation (``faults_fired`` is added whenever faults were declared)."""
     scenario = inputs.loaded.scenario
     declared = tuple(_declared(fault) for fault in scenario.faults)
-    fired = tuple(FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model) for f in firings)
+    fired = tuple(FiredFault(f.fault_id, f.kind, round(f.at_s, 6), f.provider, f.model, f.applied) for f in firings)
     facts = DrillFacts(
         requests=records,
         workflows=inputs.workflows,

@@ -102,12 +102,22 @@ def outcome_counts(records: Sequence[RequestRecord]) -> dict[Outcome, int]:
     return counts
 
 
-def fired_counts(result: DrillResult) -> dict[str, int]:
-    """Firings per declared fault id (zero for a fault that never fired), then undeclared ids."""
+def fired_counts(result: DrillResult, *, applied: bool = False) -> dict[str, int]:
+    """Firings per declared fault id (zero for a fault that never fired), then undeclared ids.
+    Every match counts; with ``applied``, only the firings that changed what the client got."""
     counts = {f.fault_id: 0 for f in result.declared_faults}
     for firing in result.fired:
-        counts[firing.fault_id] = counts.get(firing.fault_id, 0) + 1
+        counts[firing.fault_id] = counts.get(firing.fault_id, 0) + (firing.applied or not applied)
     return counts
+
+
+def fired_text(matched: int, applied: int) -> str:
+    """One cell: ``15x``, ``15x matched, 3 applied``, ``never fired``."""
+    if matched == 0:
+        return "never fired"
+    if applied == matched:
+        return f"{matched}x"
+    return f"{matched}x matched, {'never' if applied == 0 else applied} applied"
 
 
 def failed_expectation_count(result: DrillResult) -> int:

@@ -35,6 +35,7 @@ from orcli.reports.common import (
     attempt_chain,
     failed_expectation_count,
     fired_counts,
+    fired_text,
     outcome_counts,
     percent,
     request_number,
@@ -342,6 +343,7 @@ def _cost_table(result: DrillResult) -> str:
 
 def _faults_table(result: DrillResult) -> str:
     fired = fired_counts(result)
+    applied = fired_counts(result, applied=True)
     declared = {f.fault_id: f for f in result.declared_faults}
     if not fired:
         return '<p class="note">No faults declared.</p>'
@@ -351,7 +353,7 @@ def _faults_table(result: DrillResult) -> str:
         kind, target, window = (fault.kind, fault.target, fault.window) if fault else ("?", "?", "undeclared")
         rows.append(
             f"<tr><td><code>{escape(fault_id)}</code></td><td>{escape(kind)}</td><td>{escape(target)}</td>"
-            f'<td>{escape(window)}</td><td class="num">{count}</td></tr>'
+            f'<td>{escape(window)}</td><td class="num">{escape(fired_text(count, applied[fault_id]))}</td></tr>'
         )
     return (
         '<table><thead><tr><th>fault</th><th>kind</th><th>target</th><th>when</th><th class="num">fired</th>'

@@ -55,6 +55,7 @@ def drill_to_json(result: DrillResult) -> Json:
 def _drill_head(result: DrillResult) -> Json:
     """Everything but the requests, which come last (an empty list here)."""
     fired = fired_counts(result)
+    applied = fired_counts(result, applied=True)
     return {
         "schema": DRILL_SCHEMA,
         "passed": result.passed,
@@ -74,7 +75,7 @@ def _drill_head(result: DrillResult) -> Json:
         "totals": _metrics(drill_metrics(result.requests)),
         "metrics": {name: _metrics(workflow_metrics(name, result.requests)) for name in workflow_order(result)},
         "faults": {
-            "declared": [_declared(f, fired[f.fault_id]) for f in result.declared_faults],
+            "declared": [_declared(f, fired[f.fault_id], applied[f.fault_id]) for f in result.declared_faults],
             "fired": [_fired(f) for f in result.fired],
         },
         "expectations": [_expectation(e) for e in result.expectations],
@@ -217,7 +218,7 @@ def _metrics(m: WorkflowMetrics) -> Json:
     }
 
 
-def _declared(fault: DeclaredFault, fired: int) -> Json:
+def _declared(fault: DeclaredFault, fired: int, applied: int) -> Json:
     return {
         "id": fault.fault_id,
         "kind": fault.kind,
@@ -226,6 +227,7 @@ def _declared(fault: DeclaredFault, fired: int) -> Json:
         "start_s": _optional_float(fault.start_s),
         "end_s": _optional_float(fault.end_s),
         "fired": fired,
+        "applied": applied,
     }
 
 
@@ -236,6 +238,7 @@ def _fired(firing: FiredFault) -> Json:
         "at_s": _float(firing.at_s),
         "provider": firing.provider,
         "model": firing.model,
+        "applied": firing.applied,
     }
 
 

@@ -24,6 +24,7 @@ from orcli.reports.common import (
     attempt_chain,
     failed_expectation_count,
     fired_counts,
+    fired_text,
     outcome_counts,
     percent,
     request_number,
@@ -275,6 +276,7 @@ FAULT_ROLES: dict[str, Role] = {"fault": "key", "kind": "key", "target": "wrap",
 
 def _faults(result: DrillResult, console: Console) -> None:
     counts = fired_counts(result)
+    applied = fired_counts(result, applied=True)
     if not counts:
         console.print(Text("Faults: none declared", style="dim"))
         console.print()
@@ -290,7 +292,7 @@ def _faults(result: DrillResult, console: Console) -> None:
             Text(fault.kind if fault else "?"),
             Text(fault.target if fault else "(not declared)"),
             Text(fault.window if fault else "-"),
-            Text(f"{fired}x") if fired else Text("never fired", style="bold red"),
+            Text(fired_text(fired, applied[fault_id]), style="" if applied[fault_id] else "bold red"),
         )
     console.print(fit(table, console.width, FAULT_ROLES))
     console.print()

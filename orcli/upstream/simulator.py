@@ -34,7 +34,7 @@ from orcli.upstream.cache import CacheControl, CacheEntry, ResponseCache, hit_bo
 from orcli.upstream.faults.activation import Event
 from orcli.upstream.faults.behaviour import Behaviour, Effect, Stage
 from orcli.upstream.faults.engine import FaultEngine
-from orcli.upstream.faults.log import Firing
+from orcli.upstream.faults.log import Firing, idle_among
 from orcli.upstream.faults.spec import FaultSpec
 from orcli.upstream.health import HealthTracker
 from orcli.upstream.listing import endpoints_json, model_json, models_json
@@ -470,6 +470,8 @@ class Simulator:
         shape = sse.StreamShape()
         invalid: FaultSpec | None = None
         broken = False
+        idle: list[FaultSpec] = []  # matched, but changed nothing the client receives
+        reshapers: list[FaultSpec] = []
         for fault in fired:
             effect = fault.acts.effect
             if effect is Effect.BREAK_TOOL_CALL:
@@ -478,10 +480,15 @@ class Simulator:
                 if not broken:
                     completion = fault.break_completion(completion, chat, crng)
                     broken = True
+                else:
+                    idle.append(fault)
             elif effect is Effect.INVALID_BODY:
+                if invalid is not None or chat.stream:
+                    idle.append(fault)
                 invalid = invalid or fault
             elif effect is Effect.STREAM:
                 shape = fault.reshape(shape)
+                reshapers.append(fault)
 
         usage = responses.usage(chat.prompt_tokens, completion.completion_tokens, ep, completion.finish_reason)
         created = self.options.epoch_s + int(call.now_s)
@@ -493,6 +500,15 @@ class Simulator:
             chunks, outcome, streamed = sse.stream_chunks(
                 head, completion, native, usage[0], seconds_per_token, shape, extra
             )
+            idle += idle_among(
+                reshapers,
+                sse.StreamShape(),
+                lambda s, f: f.reshape(s),
+                lambda s: sse.stream_chunks(head, completion, native, usage[0], seconds_per_token, s, extra)[:2],
+                (chunks, outcome),
+            )
+            if idle:
+                self._engine.not_applied(idle, call.gen_id)
             stream_s = sum(delay for delay, _ in chunks)
             finish = {"complete": completion.finish_reason, "cut": None, "error": "error"}[outcome]
             if outcome != "complete":
@@ -517,6 +533,9 @@ class Simulator:
                 stream_end="reset" if outcome == "cut" else "complete",
             )
 
+        idle += reshapers  # a stream fault changes nothing on an answer sent whole
+        if idle:
+            self._engine.not_applied(idle, call.gen_id)
         generation_s = completion.completion_tokens * seconds_per_token
         self._record_attempt(call, event, model_id, ep, ttft_s + generation_s, 200, None)
         response = responses.chat_completion(call.gen_id, model_id, ep, created, completion, usage[0])

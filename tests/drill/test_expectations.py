@@ -459,3 +459,33 @@ def test_a_traffic_entry_may_accept_answers_cut_at_the_length_limit(drill: Drill
     result = drill(traffic={"requests": 4, "mix": [capped]}, expect=[{"kind": "no_truncated_success"}])
     assert {r.outcome.value for r in result.requests} == {"served"}
     assert verdict(result, "no_truncated_success").passed
+
+
+# -- faults: matched is not applied --------------------------------------------------------------------
+
+
+def test_a_stream_cut_beyond_the_answer_matches_but_never_applies(drill: Drill) -> None:
+    stream = {"name": "stream", "stream": True, "max_tokens": 10}
+    result = drill(
+        traffic={"requests": 3, "mix": [stream]},
+        faults=[{"kind": "stream_cut", "id": "late-cut", "after_tokens": 500}],
+        expect=[{"kind": "success_rate", "min": 1.0}],
+    )
+    assert [f.applied for f in result.fired] == [False, False, False]
+    bad = verdict(result, "faults_fired")
+    assert not bad.passed
+    assert bad.summary == "fired: late-cut x0 applied (3 matched)"
+    assert bad.evidence == ("fault 'late-cut' matched 3x, never applied",)
+
+
+def test_a_second_tool_call_breakage_on_a_broken_answer_is_not_applied(drill: Drill) -> None:
+    breakers = [
+        {"kind": "malformed_tool_call", "id": "first", "mode": "invalid_json"},
+        {"kind": "malformed_tool_call", "id": "second", "mode": "unknown_tool"},
+    ]
+    result = drill(traffic={"requests": 2, "mix": [TOOLS]}, faults=breakers, expect=[{"kind": "faults_fired"}])
+    applied = {(f.fault_id, f.applied) for f in result.fired}
+    assert ("first", True) in applied and ("second", False) in applied
+    assert ("second", True) not in applied
+    bad = verdict(result, "faults_fired")
+    assert not bad.passed and "fault 'second' matched" in bad.evidence[0]

@@ -200,3 +200,14 @@ def test_reports_tell_answers_on_own_keys_from_shared_capacity(tmp_path: Path) -
     assert (figures["byok_answers"], figures["shared_answers"]) == (58, 62)
     endpoints = {r["served_endpoint"] for r in data["requests"]}
     assert {"anthropic/byok", "anthropic"} <= endpoints
+
+
+def test_reports_show_faults_matched_and_applied(tmp_path: Path) -> None:
+    # Some answers are shorter than the cut point: the fault matched them and cut nothing.
+    report = tmp_path / "cut.json"
+    result = drill(str(SCENARIOS / "stream-cut-general-chat.yaml"), "--json", str(report))
+    assert result.exit_code == 0, result.output
+    (cut,) = json.loads(report.read_text())["faults"]["declared"]
+    assert (cut["fired"], cut["applied"]) == (17, 13)
+    assert "17x matched, 13 applied" in result.stdout
+    assert "faults_fired: fired: cut x13 applied (17 matched)" in result.stdout

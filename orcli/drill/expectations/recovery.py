@@ -21,7 +21,7 @@ class Recovery(Expectation):
             return self.verdict(False, f"no fault with id '{self.fault}' is declared")
         if declared.end_s is None:
             return self.verdict(False, f"fault '{self.fault}' has no end time to recover from")
-        if not any(f.fault_id == self.fault for f in facts.fired):
+        if not any(f.fault_id == self.fault and f.applied for f in facts.fired):
             return self.vacuous(f"fault '{self.fault}' never applied: there was nothing to recover from")
         after = [r for r in self.rows(facts) if r.at_s >= declared.end_s]
         first = next((r for r in after if r.outcome is Outcome.SERVED), None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from orcli.upstream.faults.activation import Event, fires, in_window, targets
 from orcli.upstream.faults.behaviour import Behaviour, Stage
@@ -136,6 +136,18 @@ class FaultEngine:
                 model=event.models[0] if len(event.models) == 1 else None,
             )
         )
+
+    def not_applied(self, faults: Sequence[FaultSpec], generation_id: str | None) -> None:
+        """Mark the latest firing of each of ``faults`` on ``generation_id`` as not applied:
+        it matched, but changed nothing the client received."""
+        ids = {f.fault_id for f in faults}
+        for i in range(len(self._firings) - 1, -1, -1):
+            if not ids:
+                return
+            firing = self._firings[i]
+            if firing.generation_id == generation_id and firing.fault_id in ids:
+                self._firings[i] = replace(firing, applied=False)
+                ids.discard(firing.fault_id)
 
     def has_stage(self, stage: Stage) -> bool:
         return stage in self._by_stage
