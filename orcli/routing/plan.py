@@ -67,7 +67,9 @@ class Exclusion:
 class Candidate:
     endpoint: Endpoint
     reason: str  # why it sits at this place in the order
-    first_pick_chance: float | None = None  # default load balancing only
+    # Plans with default load balancing: the chance to be tried first on a cold start (no
+    # health or latency history), worked out from the same draw the simulator makes.
+    first_pick_chance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -444,7 +446,8 @@ def _order(
             ordered.append(Candidate(ep, f"sort by {spec.by.value}"))
     else:
         ordered.extend(_load_balanced(remaining, model_id, health, rng, cache))
-    return _apply_preferences(ordered, rules)
+    ordered = _apply_preferences(ordered, rules)
+    return ordered if rng is not None else _first_pick_odds(ordered, rules)
 
 
 def _weight(ep: Endpoint) -> float:
@@ -507,6 +510,26 @@ def _load_balanced(
     for ep in sorted(unstable, key=_price_order):
         out.append(Candidate(ep, f"outage in the last {OUTAGE_WINDOW_S:.0f} s: moved last"))
     return out
+
+
+def _first_pick_odds(ordered: list[Candidate], rules: ProviderRules) -> list[Candidate]:
+    """Each candidate's chance to be tried first, as the draw in :func:`_load_balanced` and the
+    preference reordering make it: the first endpoint that meets the preferences leads; when
+    that is one of the load-balanced endpoints, the draw decides, and a weighted draw without
+    replacement puts each endpoint of a subset first in proportion to its weight. Endpoints
+    moved back by a preference have no chance unless every endpoint misses. Only for plans
+    with load balancing; a plan in a fixed order has its first entry as its first pick."""
+    if all(c.first_pick_chance is None for c in ordered):
+        return ordered
+    meets = [c for c in ordered if _preference_miss(c.endpoint, rules) is None]
+    pool = meets or ordered
+    if pool[0].first_pick_chance is None:  # a BYOK or provider.order endpoint leads
+        odds = {pool[0].endpoint.tag: 1.0}
+    else:
+        drawn = [c.endpoint for c in pool if c.first_pick_chance is not None]
+        total = sum(_weight(ep) for ep in drawn)
+        odds = {ep.tag: _weight(ep) / total for ep in drawn}
+    return [Candidate(c.endpoint, c.reason, odds.get(c.endpoint.tag, 0.0)) for c in ordered]
 
 
 def _apply_preferences(ordered: list[Candidate], rules: ProviderRules) -> list[Candidate]:
