@@ -560,6 +560,19 @@ def doctor(
     return live_cmds.doctor_cmd(base_url, catalog)
 
 
+@app.command()
+def rehearse(
+    paths: Annotated[list[Path], typer.Argument(metavar="SCENARIO", help="Scenario files or folders.")],
+    catalog: CatalogOpt = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
+) -> int:
+    """Rehearse live drills for free: each scenario through the live code path against the in-process
+    simulator, compared with its mock run per expectation verdict; exit 1 when they differ."""
+    from orcli.cli import live_cmds
+
+    return live_cmds.rehearse_cmd(paths, catalog, seed)
+
+
 def main() -> None:
     # orcli's own models use no pydantic plugin; looking for them reads the metadata of every
     # installed distribution, a cost every command would pay at start-up. (The library,

@@ -16,7 +16,7 @@ from orcli.catalog.load import load_catalog
 from orcli.cli.boundary import UsageError
 from orcli.cli.drill_cmd import checked_base_url
 from orcli.cli.output import stdout_console
-from orcli.errors import InputError
+from orcli.errors import CheckFailed, InputError
 
 _MARKS = {
     "ok": ("ok", "green"),
@@ -106,3 +106,47 @@ def doctor_cmd(base_url: str, catalog_path: Path | None) -> int:
         console.print(Text(f"doctor: {len(failed)} check(s) failed: {', '.join(failed)}"))
         return 1
     return 0
+
+
+def rehearse_cmd(paths: list[Path], catalog_path: Path | None, seed: int | None) -> int:
+    """Each scenario on the mock and through the live code path against the in-process
+    simulator; exit 1 when their verdicts (or comparable outcome counts) differ."""
+    from orcli.drill.parity import compare, rehearse
+    from orcli.drill.runner import prepare, run_mock
+    from orcli.drill.scenario import load_scenario, scenario_files
+
+    catalog = load_catalog(catalog_path)
+    console = stdout_console()
+    differing: list[str] = []
+    for file in scenario_files(paths):
+        inputs = prepare(load_scenario(file), catalog, seed=seed)
+        parity = compare(inputs, run_mock(inputs), rehearse(inputs))
+        verdict = "parity holds" if parity.holds else "parity DIFFERS"
+        console.print(Text(f"Rehearsal {parity.scenario}: {verdict}"))
+        width = max(len(v.name) for v in parity.verdicts)
+        console.print(Text(f"  {'expectation':<{width}}  in-process  live path"))
+        for v in parity.verdicts:
+            note = "" if v.compared else "  (not compared: a provider fault)"
+            console.print(Text(f"  {v.name:<{width}}  {_word(v.mock):<10}  {_word(v.live)}{note}"))
+        shown = "compared" if parity.counts_compared else "not compared: a provider fault"
+        console.print(
+            Text(
+                f"  outcomes served/degraded/failed_safe/failed: in-process {_counts(parity.mock_counts)}, "
+                f"live path {_counts(parity.live_counts)} ({shown})"
+            )
+        )
+        for mismatch in parity.mismatches():
+            console.print(Text(f"  differs: {mismatch}"))
+        if not parity.holds:
+            differing.append(parity.scenario)
+    if differing:
+        raise CheckFailed(f"rehearse: the live path differs from the mock for {', '.join(differing)}")
+    return 0
+
+
+def _word(passed: bool) -> str:
+    return "pass" if passed else "FAIL"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return "/".join(str(counts[o]) for o in ("served", "degraded", "failed_safe", "failed"))
