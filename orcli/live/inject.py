@@ -49,10 +49,12 @@ from orcli.upstream.faults.engine import FaultEngine
 from orcli.upstream.faults.log import Firing
 from orcli.upstream.faults.spec import FaultSpec
 from orcli.upstream.protocol import ApiError, ChatRequest, dumps, estimate_tokens, parse_chat
+from orcli.upstream.simulator import SimulatorOptions
 
 # Effects that slow a request down rather than fail it outright.
 _SLOWING = frozenset({Effect.DELAY, Effect.SILENT, Effect.HANG})
 _NO_READ_TIMEOUT_CAP_S = 600.0  # a hang with no read timeout set still ends
+PROVIDER_TIMEOUT_S = SimulatorOptions().provider_timeout_s  # how long OpenRouter waits on a hung attempt
 _DROPPED_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 
 
@@ -175,6 +177,14 @@ class FaultInjectingTransport(httpx.AsyncBaseTransport):
                 continue
             target = _model_target(spec, models)
             if spec.provider is None and target is not None and len(models) > 1:
+                # OpenRouter only fails over once the attempt is over: a silent model is waited
+                # out, a hung one until OpenRouter's own provider timeout.
+                if acts.effect is Effect.SILENT:
+                    delay_s += spec.attempt_error(
+                        call.chat, target, ep or _placeholder("OpenRouter", "openrouter")
+                    ).duration_s
+                elif acts.effect is Effect.HANG:
+                    delay_s += PROVIDER_TIMEOUT_S
                 models.remove(target)
                 self._log(spec, call, f"model {target} dropped from the request", failure=False)
                 continue

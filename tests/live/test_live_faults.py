@@ -61,6 +61,27 @@ def test_model_outage_drops_the_model_from_the_request(tmp_path: Path, api: resp
     assert result.requests[0].result.served_model == FALLBACK
 
 
+def test_a_silent_model_is_waited_out_before_its_fallback_answers(tmp_path: Path, api: respx.MockRouter) -> None:
+    route = api.post(CHAT).mock(return_value=ok(model=FALLBACK, provider="Anthropic"))
+    faults = f"  - kind: timeout\n    model: {PRIMARY}\n    seconds: 3\n"
+    result = run(write_scenario(tmp_path, requests=1, faults=faults))
+    # OpenRouter fails over only once the silent attempt is over: 3 s, within the 4 s attempt limit.
+    assert sent_bodies(route)[0]["model"] == FALLBACK
+    only = result.requests[0].result.attempts
+    assert len(only) == 1 and only[0].ok and only[0].latency_s >= 3.0
+
+
+def test_a_hung_model_costs_the_client_its_attempt(tmp_path: Path, api: respx.MockRouter) -> None:
+    route = api.post(CHAT).mock(return_value=ok(model=FALLBACK, provider="Anthropic"))
+    faults = f"  - kind: timeout\n    model: {PRIMARY}\n    hang: true\n    first: 1\n"
+    result = run(write_scenario(tmp_path, requests=1, faults=faults))
+    # OpenRouter would wait on the hung attempt longer than the client's 4 s: the client times out.
+    first = result.requests[0].result.attempts[0]
+    assert first.error_class is ErrorClass.TIMEOUT and first.latency_s == 4.0
+    assert first.detail.startswith("injected timeout-1")
+    assert result.requests[0].result.ok and route.call_count == 1
+
+
 def test_pinned_provider_gets_the_error_instead(tmp_path: Path, api: respx.MockRouter) -> None:
     route = api.post(CHAT).mock(return_value=ok())
     path = write_scenario(tmp_path, requests=1, faults="  - kind: outage\n    provider: openai\n    status: 502\n")

@@ -31,15 +31,7 @@ RESET_CLOCK = (
     "Retry-After; the live path stamps it on the wall clock, as OpenRouter does, and the client "
     "honours the reset"
 )
-HUNG_MODEL_DROPPED = (
-    "a hang aimed at a model with fallbacks: inside OpenRouter the hung attempt costs the client its "
-    "attempt timeouts and its breaker keeps the model skipped after the window; the live path drops "
-    "the model from the request at once, so the client sees no failure and returns to it when the "
-    "window ends (the verdicts agree; the degraded count differs by 18 of 120)"
-)
-KNOWN_DIVERGENCES = {
-    "primary-model-hangs-batch-enrichment": HUNG_MODEL_DROPPED,
-}
+KNOWN_DIVERGENCES: dict[str, str] = {}  # scenario -> reason, beyond the rule below
 
 
 def _known_divergence(path: Path) -> str | None:
