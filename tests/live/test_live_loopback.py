@@ -61,7 +61,8 @@ def test_streamed_live_drill_against_mock_serve(tmp_path: Path, mock_url: str) -
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENROUTER_API_KEY": CANARY_KEY}
     env.pop("ORCLI_BASE_URL", None)
     command = [sys.executable, "-m", "orcli", "drill", str(scenario), "--target", "live", "--yes-live"]
-    command += ["--base-url", mock_url, "--json", str(report), "--quiet"]
+    traffic = tmp_path / "traffic.jsonl"
+    command += ["--base-url", mock_url, "--json", str(report), "--quiet", "--record-traffic", str(traffic)]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ABORTED" not in done.stdout + done.stderr
@@ -69,4 +70,6 @@ def test_streamed_live_drill_against_mock_serve(tmp_path: Path, mock_url: str) -
     assert data["scenario"]["target"] == "live"
     assert data["totals"]["outcomes"]["served"] == 10
     assert "real upstream failures (not injected): none" in data["scenario"]["notes"]
-    assert CANARY_KEY not in done.stdout + done.stderr + report.read_text()
+    assert CANARY_KEY not in done.stdout + done.stderr + report.read_text() + traffic.read_text()
+    lines = [json.loads(line) for line in traffic.read_text().splitlines()]
+    assert len(lines) == 10 and all(line["stream"] and line["ok"] for line in lines)
