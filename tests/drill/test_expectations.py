@@ -489,3 +489,29 @@ def test_a_second_tool_call_breakage_on_a_broken_answer_is_not_applied(drill: Dr
     assert ("second", True) not in applied
     bad = verdict(result, "faults_fired")
     assert not bad.passed and "fault 'second' matched" in bad.evidence[0]
+
+
+# -- served_by: routes pinned for any workflow --------------------------------------------------------
+
+QWEN = "qwen/qwen3-coder"
+
+
+def test_served_by_tells_same_named_endpoints_apart(drill: Drill, tmp_path: Path) -> None:
+    # deepinfra and deepinfra/turbo both answer as "DeepInfra": only the routing tag tells them apart.
+    policy = write_policy(tmp_path / "p", {"agent": {"models": {"primary": QWEN}, "provider": {"only": ["deepinfra"]}}})
+    result = drill(
+        policy=str(policy),
+        traffic={"requests": 20},
+        expect=[
+            {"kind": "served_by", "name": "no-turbo", "not_providers": ["deepinfra/turbo"]},
+            {"kind": "served_by", "name": "deepinfra", "providers": ["deepinfra"]},
+            {"kind": "served_by", "name": "cerebras", "providers": ["cerebras"], "models": [QWEN]},
+        ],
+    )
+    assert {r.endpoint for r in result.requests} == {"deepinfra", "deepinfra/turbo"}
+    turbo = sum(r.endpoint == "deepinfra/turbo" for r in result.requests)
+    bad = verdict(result, "no-turbo")
+    assert not bad.passed and bad.summary == f"{turbo} of 20 answer(s) off the listed routes"
+    assert bad.evidence[0].endswith(": provider deepinfra/turbo is excluded (deepinfra/turbo)")
+    assert verdict(result, "deepinfra").passed
+    assert not verdict(result, "cerebras").passed

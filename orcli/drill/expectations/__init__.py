@@ -19,6 +19,7 @@ from orcli.drill.expectations.no_truncated_success import NoTruncatedSuccess
 from orcli.drill.expectations.outcomes import Outcomes
 from orcli.drill.expectations.recovery import Recovery
 from orcli.drill.expectations.retry_after import RetryAfterRespected
+from orcli.drill.expectations.served_by import ServedBy
 from orcli.drill.expectations.success_rate import HandledRate, SuccessRate
 from orcli.drill.expectations.within_policy import WithinPolicy
 
@@ -27,6 +28,7 @@ ExpectationSpec = Annotated[
     | HandledRate
     | WithinPolicy
     | FailSafeApproved
+    | ServedBy
     | MaxFallbackDepth
     | MaxAttempts
     | RetryAfterRespected

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Literal
 
 from orcli.drill.expectations.base import DrillFacts, Expectation, describe
+from orcli.drill.expectations.served_by import names
 from orcli.drill.records import ExpectationResult, RequestRecord
 from orcli.ids import base_model, slug_of_name
 from orcli.policy.model import DegradationMode
@@ -46,11 +47,6 @@ class FailSafeApproved(Expectation):
             # By routing tag: "anthropic" approves anthropic and anthropic/byok, "anthropic/byok"
             # only the own key; a same-named endpoint ("deepinfra/turbo") is told apart.
             tag = row.endpoint or slug_of_name(row.result.served_provider or "")
-            if not any(_approves(p, tag) for p in self.approved_providers):
+            if not any(names(p, tag) for p in self.approved_providers):
                 return f"provider {tag or '?'} is not approved ({', '.join(self.approved_providers)})"
         return None
-
-
-def _approves(approved: str, tag: str) -> bool:
-    approved = approved.lower()
-    return tag == approved or (tag.startswith(approved + "/") and "/" not in approved)
