@@ -16,11 +16,12 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def first_repeat(names: Iterable[str]) -> str | None:
-    """The first name that appears a second time (ids and tags a model requires unique), or None."""
+def refuse_repeats(names: Iterable[str], message: str) -> None:
+    """Raise ``ValueError(message)``, its ``{}`` filled with the first name that appears a second
+    time, when ``names`` (ids and tags a model requires unique) repeat one; pydantic turns it into
+    a validation error at the right field."""
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            return name
+            raise ValueError(message.format(name))
         seen.add(name)
-    return None

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from orcli.frozen import Frozen, first_repeat
+from orcli.frozen import Frozen, refuse_repeats
 from orcli.ids import ModelId, ModelIdField, ProviderSlug, ProviderTagField, base_model
 
 QUANTIZATIONS = (
@@ -135,9 +135,7 @@ class Model(Frozen):
     @field_validator("endpoints")
     @classmethod
     def _unique_tags(cls, endpoints: tuple[Endpoint, ...]) -> tuple[Endpoint, ...]:
-        repeated = first_repeat(ep.tag for ep in endpoints)
-        if repeated is not None:
-            raise ValueError(f"endpoint tag '{repeated}' appears twice")
+        refuse_repeats((ep.tag for ep in endpoints), "endpoint tag '{}' appears twice")
         return endpoints
 
     @property
@@ -162,9 +160,7 @@ class Catalog(Frozen):
 
     @model_validator(mode="after")
     def _unique_models(self) -> Catalog:
-        repeated = first_repeat(model.id for model in self.models)
-        if repeated is not None:
-            raise ValueError(f"model '{repeated}' appears twice")
+        refuse_repeats((model.id for model in self.models), "model '{}' appears twice")
         return self
 
     @cached_property

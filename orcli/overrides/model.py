@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
 from orcli.errors import InvalidValue
-from orcli.frozen import Frozen, first_repeat
+from orcli.frozen import Frozen, refuse_repeats
 from orcli.ids import ModelIdField, ProviderSlugField
 from orcli.overrides.timefmt import iso_utc
 from orcli.policy.model import WorkflowName
@@ -88,9 +88,7 @@ class OverridesFile(Frozen):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> OverridesFile:
-        repeated = first_repeat(override.id for override in self.overrides)
-        if repeated is not None:
-            raise ValueError(f"duplicate override id '{repeated}'")
+        refuse_repeats((override.id for override in self.overrides), "duplicate override id '{}'")
         return self
 
     def find(self, override_id: str) -> Override | None:
