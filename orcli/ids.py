@@ -16,9 +16,10 @@ they stay plain strings in the parsed models (and so in every report).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, ClassVar, Self, cast
 
 from pydantic import Field
 
@@ -57,62 +58,70 @@ ProviderSlugField = Annotated[
 
 
 @dataclass(frozen=True, slots=True)
-class ModelId:
-    """``openai/gpt-4o:nitro`` -> base ``openai/gpt-4o``, variant ``nitro``."""
+class _TwoPartId:
+    """A base and an optional part after the first ``SEPARATOR``: parsed and written back the same
+    way for every kind of id, so ``str(parse(text)) == text``."""
+
+    SEPARATOR: ClassVar[str]
 
     base: str
-    variant: str | None = None
+    part: str | None = None
 
-    @staticmethod
-    def parse(text: str) -> ModelId:
-        return _parse_model_id(text)
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        return cast(Self, _parse(cls, text))
+
+    def __str__(self) -> str:
+        return self.base if self.part is None else f"{self.base}{self.SEPARATOR}{self.part}"
+
+
+def _split(kind: type[_TwoPartId], text: str) -> _TwoPartId:
+    base, separator, part = text.partition(kind.SEPARATOR)
+    return kind(base, part if separator else None)
+
+
+# The cast only restates _split's signature: typeshed types lru_cache's arguments as Hashable,
+# which mypy does not see a dataclass's class object as.
+_parse = cast(Callable[[type[_TwoPartId], str], _TwoPartId], lru_cache(maxsize=_CACHE_SIZE)(_split))
+
+
+class ModelId(_TwoPartId):
+    """``openai/gpt-4o:nitro`` -> base ``openai/gpt-4o``, variant ``nitro``."""
+
+    __slots__ = ()
+    SEPARATOR = ":"
+
+    @property
+    def variant(self) -> str | None:
+        return self.part
 
     @property
     def author(self) -> str:
         return self.base.split("/", 1)[0]
 
-    def __str__(self) -> str:
-        return self.base if self.variant is None else f"{self.base}:{self.variant}"
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _parse_model_id(text: str) -> ModelId:
-    base, colon, variant = text.partition(":")
-    return ModelId(base, variant if colon else None)
-
 
 def base_model(model_id: str) -> str:
     """The id without its ``:variant``: what the catalog, breakers and faults key on."""
-    return _parse_model_id(model_id).base
+    return _parse(ModelId, model_id).base
 
 
 def same_base_model(a: str, b: str) -> bool:
-    return a == b or _parse_model_id(a).base == _parse_model_id(b).base
+    return a == b or _parse(ModelId, a).base == _parse(ModelId, b).base
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderSlug:
+class ProviderSlug(_TwoPartId):
     """``deepinfra/turbo`` -> base ``deepinfra``, suffix ``turbo``; the whole is the tag."""
 
-    base: str
-    suffix: str | None = None
+    __slots__ = ()
+    SEPARATOR = "/"
 
-    @staticmethod
-    def parse(text: str) -> ProviderSlug:
-        return _parse_provider_slug(text)
+    @property
+    def suffix(self) -> str | None:
+        return self.part
 
     @property
     def tag(self) -> str:
-        return self.base if self.suffix is None else f"{self.base}/{self.suffix}"
-
-    def __str__(self) -> str:
-        return self.tag
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _parse_provider_slug(text: str) -> ProviderSlug:
-    base, slash, suffix = text.partition("/")
-    return ProviderSlug(base, suffix if slash else None)
+        return str(self)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

@@ -49,6 +49,15 @@ def test_provider_slug_parts_and_tag(text: str, base: str, suffix: str | None) -
     assert slug.tag == str(slug) == text
 
 
+def test_one_text_parsed_as_each_kind_keeps_its_own_parts() -> None:
+    # Both kinds share one parse cache: the kind is part of its key.
+    model, slug = ModelId.parse("deepinfra/turbo"), ProviderSlug.parse("deepinfra/turbo")
+    assert (type(model), model.base, model.variant) == (ModelId, "deepinfra/turbo", None)
+    assert (type(slug), slug.base, slug.suffix) == (ProviderSlug, "deepinfra", "turbo")
+    assert model != slug
+    assert ProviderSlug.parse("deepinfra/turbo") is slug
+
+
 @pytest.mark.parametrize(
     ("name", "slug"),
     [
