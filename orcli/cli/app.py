@@ -80,6 +80,10 @@ OverridesOpt = Annotated[
 WorkflowOpt = Annotated[
     str | None, typer.Option("--workflow", "-w", help="Workflow name (default: every workflow in the file).")
 ]
+PolicyArg = Annotated[Path, typer.Argument(metavar="POLICY", help="Policy file.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+ScenariosArg = Annotated[list[Path], typer.Argument(metavar="SCENARIO", help="Scenario files or folders.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")]
 
 
 @app.command()
@@ -105,7 +109,7 @@ def validate(
 
 @app.command()
 def compile(
-    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="Policy file.")],
+    policy: PolicyArg,
     workflow: WorkflowOpt = None,
     mode: Annotated[
         str, typer.Option(help="Model fallback via 'openrouter' (models field) or 'client' (app-side chain).")
@@ -124,10 +128,10 @@ def compile(
 
 @app.command()
 def explain(
-    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="Policy file.")],
+    policy: PolicyArg,
     workflow: WorkflowOpt = None,
     catalog: CatalogOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
     overrides: OverridesOpt = None,
 ) -> int:
     """Show every endpoint of each model in the chain: eligible in try order, or excluded and why."""
@@ -174,7 +178,7 @@ ModelOpt = Annotated[str | None, typer.Option("--model", help="Model id, e.g. op
 ForcedWorkflowOpt = Annotated[str, typer.Option("--workflow", "-w", help="The workflow to pin.")]
 ForcedModelOpt = Annotated[str, typer.Option("--model", help="The model to pin it to.")]
 NoteOpt = Annotated[str | None, typer.Option("--reason", help="Why (goes to the audit log).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+PreviewReasonOpt = Annotated[str, typer.Option("--reason", help="Why (optional for a preview).")]
 
 
 @route_app.command("disable")
@@ -270,7 +274,7 @@ def preview_disable(
     provider: ProviderOpt = None,
     model: ModelOpt = None,
     workflow: ScopeOpt = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (optional for a preview).")] = "preview",
+    reason: PreviewReasonOpt = "preview",
     ttl: TtlOpt = None,
     until: UntilOpt = None,
     policy: PoliciesOpt = None,
@@ -291,7 +295,7 @@ def preview_force(
     workflow: ForcedWorkflowOpt,
     model: ForcedModelOpt,
     provider: ProviderOpt = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (optional for a preview).")] = "preview",
+    reason: PreviewReasonOpt = "preview",
     ttl: Annotated[str | None, typer.Option("--ttl", help="Expiry (default 1h for a preview).")] = None,
     until: UntilOpt = None,
     policy: PoliciesOpt = None,
@@ -343,8 +347,8 @@ BaseUrlOpt = Annotated[
 
 @app.command()
 def drill(
-    paths: Annotated[list[Path], typer.Argument(metavar="SCENARIO", help="Scenario files or folders.")],
-    seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
+    paths: ScenariosArg,
+    seed: SeedOpt = None,
     catalog: CatalogOpt = None,
     overrides: OverridesOpt = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
@@ -562,9 +566,9 @@ def doctor(
 
 @app.command()
 def rehearse(
-    paths: Annotated[list[Path], typer.Argument(metavar="SCENARIO", help="Scenario files or folders.")],
+    paths: ScenariosArg,
     catalog: CatalogOpt = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
+    seed: SeedOpt = None,
 ) -> int:
     """Rehearse live drills for free: each scenario through the live code path against the in-process
     simulator, compared with its mock run per expectation verdict; exit 1 when they differ."""
