@@ -2,7 +2,8 @@
 
 A mutant is equivalent only when nothing a drill could see differs: the eligible
 endpoints of every model, their order and first-pick odds (planned against the catalog
-as the workflow's own BYOK keys shape it), the provider preferences the router reads
+as the workflow's own BYOK keys shape it), the endpoints a run can reach once the
+client's breakers start ignoring providers, the provider preferences the router reads
 beyond eligibility, and the client's effective settings. Rules that only filter
 endpoints (``only``, ``zdr``, ``max_price`` ...) are left out of the comparison on
 purpose: their whole effect is the eligible set, compared itself.
@@ -24,8 +25,9 @@ from orcli.policy.model import Workflow
 from orcli.routing.plan import RoutePlan, plan_route
 
 # Provider fields whose whole effect is which endpoints are eligible (compared through the plan).
-# ``allow_fallbacks`` is one: the router reads it only to cut the plan to its top endpoint (or
-# to the ``order`` list), and neither the client nor the judge reads it.
+# ``allow_fallbacks`` is one: the router reads it only to cut a request's endpoints to the top
+# one (or to the ``order`` list), compared through the plan and the reachable endpoints, and
+# neither the client nor the judge reads it.
 FILTER_FIELDS = frozenset(
     {"only", "ignore", "data_collection", "zdr", "quantizations", "max_price", "require_parameters", "allow_fallbacks"}
 )
@@ -85,10 +87,7 @@ def observable(workflow: Workflow, catalog: Catalog) -> dict[str, Any]:
     models = [
         {
             "model": p.model_id,
-            "eligible": [
-                (c.endpoint.tag, None if c.first_pick_chance is None else round(c.first_pick_chance, ODDS_DIGITS))
-                for c in p.candidates
-            ],
+            "eligible": [(c.endpoint.tag, _odds(i, c.first_pick_chance)) for i, c in enumerate(p.candidates)],
             "failure": p.failure.status if p.failure else None,
             "dropped": list(p.dropped_parameters),
         }
@@ -98,10 +97,34 @@ def observable(workflow: Workflow, catalog: Catalog) -> dict[str, Any]:
     return {
         "routes": models,
         "attempts": [(m, c.endpoint.tag) for m, c in plan.attempts],
+        "reachable": reachable(workflow, catalog),
         "provider": provider,
         "parameters": sorted(workflow.needs.parameters),
         "client": _client(workflow),
     }
+
+
+def reachable(workflow: Workflow, catalog: Catalog) -> dict[str, list[str]]:
+    """Every endpoint a request may reach over a run, per model, beyond the plan's first pick.
+
+    ``allow_fallbacks: false`` keeps one endpoint per request, but the client's breakers add
+    providers to ``provider.ignore`` as they fail, so the next request's top endpoint can be
+    any other: what stays out of reach is only what no ignore list can bring forward. With an
+    ``order`` list that is every endpoint outside it; without one, a shared endpoint behind a
+    BYOK endpoint of the same provider (one slug names both, so ignoring it drops both).
+    """
+    rules = workflow.provider
+    permissive = workflow.model_copy(update={"provider": rules.model_copy(update={"allow_fallbacks": True})})
+    out: dict[str, list[str]] = {}
+    for model_plan in plan_of(permissive, catalog).models:
+        endpoints = [c.endpoint for c in model_plan.candidates]
+        if not rules.allow_fallbacks and rules.order:
+            endpoints = [e for e in endpoints if e.is_byok or any(e.matches(slug) for slug in rules.order)]
+        elif not rules.allow_fallbacks:
+            byok_slugs = {e.provider_slug for e in endpoints if e.is_byok}
+            endpoints = [e for e in endpoints if e.is_byok or e.provider_slug not in byok_slugs]
+        out[model_plan.model_id] = sorted(e.tag for e in endpoints)
+    return out
 
 
 def _client(workflow: Workflow) -> dict[str, Any]:
@@ -110,6 +133,14 @@ def _client(workflow: Workflow) -> dict[str, Any]:
     settings = client_settings(workflow)
     settings["byok"] = {k: v for k, v in settings["byok"].items() if k != "mode"}
     return settings
+
+
+def _odds(rank: int, chance: float | None) -> float:
+    """An endpoint's first-pick odds; an order that is not drawn (sort, ``order``, a BYOK key
+    in front) always picks its first endpoint, so no chance given means 100 % or 0 %."""
+    if chance is None:
+        return 1.0 if rank == 0 else 0.0
+    return round(chance, ODDS_DIGITS)
 
 
 def equivalence(original: Workflow, mutated: Workflow, catalog: Catalog) -> Equivalence | None:

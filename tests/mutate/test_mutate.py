@@ -227,3 +227,15 @@ def test_max_attempts_beyond_the_per_route_bound_is_equivalent() -> None:
 def test_a_breaker_with_somewhere_to_go_is_not_equivalent() -> None:
     original, found = _library_mutants("policies/general-chat.yaml", "general-chat")
     assert equivalence(original, found["circuit_breaker-off"].mutated, load_catalog()) is None
+
+
+def test_a_rule_the_breakers_can_get_past_is_not_equivalent() -> None:
+    # allow_fallbacks: false sends each request to one endpoint, but once the client's breaker
+    # ignores Anthropic the next request goes to Bedrock or Vertex: without `only` they are reachable.
+    original, found = _library_mutants("scenarios/policies/internal-assistant-byok-strict.yaml", "contract-assistant")
+    catalog = load_catalog()
+    assert equivalence(original, found["remove-provider.only"].mutated, catalog) is None
+    # Strict BYOK to shared_fallback adds Anthropic's shared endpoint, which no ignore list can
+    # bring before our own key (one slug names both): nothing changes.
+    shared = equivalence(original, found["byok.mode-shared_fallback"].mutated, catalog)
+    assert shared is not None and shared.reason is Reason.REDUNDANT_RULE
