@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from orcli.errors import BudgetExceeded, ClientConfigError, ClientError, OrcliError
+from orcli.errors import BudgetExceeded, ClientConfigError, ClientError, ClientPolicyError, OrcliError
 from orcli.version import __version__
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ __all__ = [
     "Client",
     "ClientConfigError",
     "ClientError",
+    "ClientPolicyError",
     "OrcliError",
     "__version__",
     "async_openai_http_client",

@@ -8,6 +8,7 @@
     ├── UpstreamError               the upstream (mock or live) cannot be used at all, e.g. unreachable
     └── ClientError                 the resilient client (``orcli.Client``) refused a call
         ├── ClientConfigError       ... it cannot be built as asked (a bad base_url, no API key)
+        ├── ClientPolicyError       ... a call asks for what the policy forbids (a model outside the chain)
         └── BudgetExceeded          ... a call whose worst-case cost could break a spending cap
 
 Exceptions carry no exit codes: they say what went wrong, and the command line's error
@@ -92,6 +93,10 @@ class ClientError(OrcliError):
 
 class ClientConfigError(ClientError):
     """The client cannot be built as asked: a base URL that is not http(s), no API key."""
+
+
+class ClientPolicyError(ClientError):
+    """A call asked for what its workflow's policy does not allow, e.g. a model outside the chain."""
 
 
 class BudgetExceeded(ClientError):

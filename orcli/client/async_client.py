@@ -11,17 +11,16 @@ all of it runs in virtual time.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import anyio
 import httpx
 
-from orcli.client import http, observe, wire
+from orcli.client import http, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan
 from orcli.client.ledger import ChatResult
-from orcli.client.route_overrides import named
-from orcli.client.shell import ClientShell
+from orcli.client.shell import ChatOptions, ClientShell
 from orcli.client.stream import SseAssembler, SseLineSplitter, StreamWatch, take_lines
 from orcli.clock import LOOP_CLOCK, AsyncClock
 
@@ -52,76 +51,23 @@ class AsyncClient(ClientShell[httpx.AsyncBaseTransport, AsyncClock]):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def chat(
-        self,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        response_format: Mapping[str, Any] | None = None,
-        stream: bool | None = None,
-        max_tokens: int | None = None,
-        idempotency_key: str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> ChatResult:
+    async def chat(self, messages: Sequence[Mapping[str, Any]], **options: Unpack[ChatOptions]) -> ChatResult:
         """See :meth:`orcli.client.Client.chat`."""
         clock = self._clock
-        watch, trace_fields = observe.begin(self._observer, self._engine.settings, stream, clock.now())
+        request = self._request(messages, options)
+        run = request.run
         try:
-            result = await self._chat(
-                messages,
-                tools=tools,
-                tool_choice=tool_choice,
-                response_format=response_format,
-                stream=stream,
-                max_tokens=max_tokens,
-                idempotency_key=idempotency_key,
-                extra_body=observe.merged(extra_body, trace_fields),
-            )
+            while run is not None and not run.finished:
+                wait = run.wait_before_next(clock.now())
+                if wait > 0:
+                    await clock.sleep(wait)
+                plan = run.next_attempt(clock.now())
+                if plan is not None:
+                    run.record(plan, await self._send(plan))
         except BaseException as exc:
-            if watch is not None:
-                watch.abandon(exc, clock.now())
+            request.abandon(exc, clock.now())
             raise
-        if watch is not None:
-            watch.finish(result, clock.now())
-        return result
-
-    async def _chat(
-        self,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None,
-        tool_choice: Any,
-        response_format: Mapping[str, Any] | None,
-        stream: bool | None,
-        max_tokens: int | None,
-        idempotency_key: str | None,
-        extra_body: Mapping[str, Any] | None,
-    ) -> ChatResult:
-        clock = self._clock
-        engine, effect = self._overrides.route()
-        if effect is not None and effect.no_model_left is not None:
-            return self._overrides.refused(effect, idempotency_key or engine.new_idempotency_key())
-        run = engine.start(
-            clock.now(),
-            messages,
-            tools=tools,
-            tool_choice=tool_choice,
-            response_format=response_format,
-            stream=stream,
-            max_tokens=max_tokens,
-            idempotency_key=idempotency_key,
-            extra_body=extra_body,
-        )
-        while not run.finished:
-            wait = run.wait_before_next(clock.now())
-            if wait > 0:
-                await clock.sleep(wait)
-            plan = run.next_attempt(clock.now())
-            if plan is None:
-                continue
-            run.record(plan, await self._send(plan))
-        return named(run.result(), effect)
+        return request.finish(clock.now())
 
     async def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
         now = self._clock.now

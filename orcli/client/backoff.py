@@ -10,15 +10,7 @@ from orcli.policy.model import Backoff
 def backoff_cap_s(retry_number: int, policy: Backoff) -> float:
     """The ceiling of the ``retry_number``-th wait (0-based): ``min(max_s, initial_s * multiplier**n)``."""
     # Keep in sync: docs/policies.md states this formula in the `backoff.jitter` row of the retry table.
-    if retry_number < 0:
-        raise ValueError("retry_number starts at 0")
-    # Stop growing once past the cap so a large n cannot overflow the float.
-    grown = policy.initial_s
-    for _ in range(retry_number):
-        grown *= policy.multiplier
-        if grown >= policy.max_s:
-            return policy.max_s
-    return min(policy.max_s, grown)
+    return policy.cap_s(retry_number)
 
 
 def backoff_s(retry_number: int, policy: Backoff, rng: random.Random) -> float:

@@ -2,9 +2,12 @@
 
 One breaker per key; the client keeps one per model (``("m", None)``) and one per model
 and provider (``("m", "Provider")``, the provider's display name). A breaker opens after
-``failure_threshold`` consecutive failures, lets exactly one probe through once
-``cool_down_s`` has passed (half-open), closes when the probe succeeds and opens again,
-for a fresh cool-down, when it fails.
+``failure_threshold`` consecutive failures, lets exactly one probe through once its
+cool-down has passed (half-open), closes when the probe succeeds and opens again when it
+fails. The first cool-down is ``cool_down_s``; each failed probe doubles it, up to
+``max_cool_down_s``, so a route that stays down is probed less and less often while one
+that recovers is back in use within one capped cool-down (a failed probe never re-arms a
+long fixed pause). A success resets it.
 Time is whatever clock the caller passes in, so the state machine is pure. Which
 failures count is the caller's choice (``health`` in :mod:`orcli.client.rules`).
 """
@@ -30,6 +33,7 @@ class _Breaker:
     failures: int = 0
     opened_at: float | None = None
     probing: bool = False
+    cool_down_s: float = 0.0  # the current cool-down, set when the breaker opens
 
 
 class Breakers:
@@ -42,7 +46,7 @@ class Breakers:
         breaker = self._by_key.get(key)
         if breaker is None or breaker.opened_at is None:
             return BreakerState.CLOSED
-        if now - breaker.opened_at >= self.policy.cool_down_s:
+        if now - breaker.opened_at >= breaker.cool_down_s:
             return BreakerState.HALF_OPEN
         return BreakerState.OPEN
 
@@ -68,6 +72,7 @@ class Breakers:
             breaker.failures = 0
             breaker.opened_at = None
             breaker.probing = False
+            breaker.cool_down_s = 0.0
             self._not_closed.discard(key)
 
     def failure(self, key: BreakerKey, now: float) -> None:
@@ -75,10 +80,27 @@ class Breakers:
             return
         breaker = self._by_key.setdefault(key, _Breaker())
         breaker.failures += 1
-        if breaker.probing or breaker.failures >= self.policy.failure_threshold:
-            breaker.opened_at = now  # a failed probe restarts the cool-down
-            breaker.probing = False
-            self._not_closed.add(key)
+        if breaker.probing:
+            breaker.cool_down_s = min(self.policy.max_cool_down_s, breaker.cool_down_s * 2)
+        elif breaker.failures >= self.policy.failure_threshold and breaker.opened_at is None:
+            breaker.cool_down_s = self.policy.cool_down_s
+        elif breaker.opened_at is None:
+            return
+        # A failure while open (traffic the breaker let through so the chain is never
+        # empty) restarts the current cool-down without growing it.
+        breaker.opened_at = now
+        breaker.probing = False
+        self._not_closed.add(key)
+
+    def opened_at(self, key: BreakerKey) -> float | None:
+        """When the breaker last opened (or re-opened after a failed probe); None while closed."""
+        breaker = self._by_key.get(key)
+        return None if breaker is None else breaker.opened_at
+
+    def cool_down(self, key: BreakerKey) -> float:
+        """The breaker's current cool-down (0 while closed)."""
+        breaker = self._by_key.get(key)
+        return 0.0 if breaker is None else breaker.cool_down_s
 
     def release(self, key: BreakerKey) -> None:
         """The probe ended without a verdict on the route (e.g. a bad request): let another through."""

@@ -121,6 +121,17 @@ class PriceBook:
         pricing = (endpoint or entry.top_endpoint).pricing
         return pricing.cost(prompt_tokens, completion_tokens)
 
+    def completion_ceiling(self, model: str | None, provider: str | None, max_tokens: int | None) -> int:
+        """The most output an abandoned attempt may be billed for: ``max_tokens``, else the
+        serving endpoint's completion limit (0 when the catalog cannot say)."""
+        if max_tokens is not None:
+            return max_tokens
+        entry = self._catalog.get(model) if self._catalog is not None and model is not None else None
+        if entry is None:
+            return 0
+        endpoint = next((ep for ep in entry.endpoints if provider and ep.provider_name == provider), None)
+        return (endpoint or entry.top_endpoint).max_completion_tokens
+
 
 class Spend:
     """What a client has spent over its lifetime, plus what attempts in flight may still cost."""

@@ -11,6 +11,7 @@ OpenAI's quota 429).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,12 @@ class Failure:
     # only after walking every model the request named. False when one model's answer
     # failed (a 200 carrying an error, a bad stream) or nothing answered at all.
     walked_all: bool = False
+    # The client gave up on the attempt at one of its own limits; the upstream may still be
+    # generating (and billing) the answer it abandoned.
+    abandoned: bool = False
+    # A bad request that names something this model does not support (an assistant prefill,
+    # a parameter, a modality): another model may take the same request as it is.
+    unsupported: bool = False
 
 
 def by_status(status: int) -> ErrorClass:
@@ -121,9 +128,7 @@ def classify_error_object(error: Mapping[str, Any], status: int | None) -> tuple
     message = str(error.get("message") or "")
     code = error.get("code")
     numeric = code if isinstance(code, int) and not isinstance(code, bool) else status
-    error_type = metadata.get("error_type") or error.get("error_type") or error.get("type")
-    if not isinstance(error_type, str) and isinstance(code, str):
-        error_type = code  # OpenAI-style string codes: "rate_limit_exceeded", "insufficient_quota"
+    error_type = _typed(code, metadata.get("error_type"), error.get("error_type"), error.get("type"))
     lowered = message.lower()
 
     cls: ErrorClass | None = None
@@ -157,6 +162,26 @@ def classify_error_object(error: Mapping[str, Any], status: int | None) -> tuple
     return cls, _short(detail)
 
 
+_UNSUPPORTED = re.compile(r"\b(does not support|doesn't support|not supported|unsupported)\b", re.IGNORECASE)
+
+
+def _names_unsupported(message: str) -> bool:
+    return _UNSUPPORTED.search(message) is not None
+
+
+def _typed(code: Any, *types: Any) -> str | None:
+    """The name to classify by. A string ``code`` names the precise cause and ``type`` only
+    its family (OpenAI sends ``type: invalid_request_error`` with
+    ``code: content_policy_violation`` for a moderation block), so a code that names a
+    known cause wins; then the first type given."""
+    if isinstance(code, str) and code in _BY_ERROR_TYPE:
+        return code
+    for value in types:
+        if isinstance(value, str) and value:
+            return value
+    return code if isinstance(code, str) else None  # OpenAI-style codes: "insufficient_quota"
+
+
 def classify_http_error(status: int, body: Any, *, retry_after_s: float | None = None) -> Failure:
     """A non-2xx response. ``body`` is the parsed JSON, or None when it was not JSON."""
     error = _mapping(body).get("error") if isinstance(body, Mapping) else None
@@ -165,6 +190,7 @@ def classify_http_error(status: int, body: Any, *, retry_after_s: float | None =
         metadata = _mapping(error.get("metadata"))
         provider = metadata.get("provider_name")
         model = metadata.get("model_slug")
+        message = error.get("message")
         return Failure(
             cls,
             detail,
@@ -173,6 +199,7 @@ def classify_http_error(status: int, body: Any, *, retry_after_s: float | None =
             model=model if isinstance(model, str) else None,
             retry_after_s=retry_after_s,
             walked_all=True,
+            unsupported=cls is ErrorClass.BAD_REQUEST and isinstance(message, str) and _names_unsupported(message),
         )
     cls = by_status(status)
     what = "non-JSON body" if body is None else "no error object"

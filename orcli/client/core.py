@@ -4,7 +4,7 @@ An :class:`Engine` holds what lives as long as a client: the seeded RNG, the cir
 breakers, the spend so far, compiled schemas and prices. Each logical request is a
 :class:`RequestRun`, a small state machine the I/O loop drives::
 
-    run = engine.start(now, messages, ...)
+    run = engine.start(now, ChatCall(messages=..., ...))
     while not run.finished:
         sleep(run.wait_before_next(now))      # backoff, Retry-After, queue interval
         plan = run.next_attempt(now)          # None: nothing to send now (or raises BudgetExceeded)
@@ -25,18 +25,35 @@ letting its half-open breakers' probe through (:meth:`RequestRun.halt` applies a
 What happens after a failed attempt depends on its class and ``workflow.retry.action``,
 within the limits :mod:`orcli.client.rules` sets per class:
 ``retry`` sends the same route again after a backoff (or the Retry-After hint, never
-less) while ``max_attempts_per_route`` allows, then falls back; ``fallback`` moves to the
-next model at once; ``stop`` ends the request. Every path is bounded by
-``retry.max_attempts`` and the total deadline. A route is the model the client names
+less) while ``max_attempts_per_route`` allows, then falls back; ``next_provider`` sends
+the same model again without the provider that failed (the next model when no provider
+was named); ``fallback`` moves to the next model at once; ``stop`` ends the request.
+Whatever the action (short of stop), a transient 500/502/503 first gets
+``retry.same_route`` quick retries on the same route: one blip should not cost the primary.
+A quick retry repeats the attempt the upstream blipped on, so it is bounded by
+``same_route`` and the deadline rather than counted against ``retry.max_attempts``. When
+only one attempt of ``max_attempts`` is left, a route that asked to be left alone for a
+while (Retry-After) is not waited for if a model that has not failed remains: the last
+chance goes to the route that can answer now. Every path is bounded by
+``retry.max_attempts`` and the total deadline. docs/client.md has the whole table. A route is the model the client names
 (client mode) or the window of up to four models it sends as ``model`` + ``models``
 (OpenRouter mode). A model that failed by falling back is never named again in the same
 request, which is what moderation requires ("never the same model again").
+
+Cost without usage: an attempt whose answer reported no usage is booked at an estimate,
+marked ``Attempt.cost_estimated``, because OpenRouter bills the tokens a stream delivered
+and some providers bill a generation the client abandoned. Tokens streamed (the prompt
+estimate plus one token per chunk) at the serving endpoint's price; for an attempt the
+client gave up on at one of its limits after the first byte, the worst case: the prompt
+plus ``max_tokens`` at that price. Budgets count the estimate;
+:func:`orcli.client.ledger.reconciled` swaps in ``/generation``'s figure.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -48,7 +65,7 @@ from orcli.catalog.model import Catalog
 from orcli.client import wire
 from orcli.client.backoff import backoff_s
 from orcli.client.breaker import BreakerKey, Breakers, BreakerState, model_key, route_key
-from orcli.client.budget import PriceBook, Spend, estimate_prompt_tokens, usd
+from orcli.client.budget import CHARS_PER_TOKEN, PriceBook, Spend, estimate_prompt_tokens, usd
 from orcli.client.classify import Failure
 from orcli.client.hops import (
     BUDGET,
@@ -75,6 +92,8 @@ from orcli.policy.compile import MAX_MODELS_FIELD, FallbackMode, chat_fragment
 from orcli.policy.model import Action, DegradationMode, ErrorClass, Workflow
 
 FallbackChoice = Literal["auto", "openrouter", "client"]
+# Statuses a quick same-route retry (``retry.same_route``) may cure: a blip, not a verdict.
+TRANSIENT_STATUSES = frozenset({500, 502, 503})
 DEFAULT_FAIL_SAFE_MESSAGE = "This feature is unavailable right now. Please try again in a few minutes."
 
 
@@ -159,7 +178,7 @@ class AttemptPlan:
     def headers_late(self) -> Failure:
         """The failure for response headers that missed :meth:`headers_due_at`."""
         if self.headers_due_at() < self.limit_at:
-            return Failure(ErrorClass.TIMEOUT, f"no first token within {self.first_token_s:g} s")
+            return Failure(ErrorClass.TIMEOUT, f"no first token within {self.first_token_s:g} s", abandoned=True)
         return wire.late_failure(self.limit_at - self.started_at, "response")
 
 
@@ -212,31 +231,25 @@ class Engine:
             self._slugs[cache_key] = slug
         return self._slugs[cache_key]
 
-    def start(
-        self,
-        now: float,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None,
-        tool_choice: Any,
-        response_format: Mapping[str, Any] | None,
-        stream: bool | None,
-        max_tokens: int | None,
-        idempotency_key: str | None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> RequestRun:
-        return RequestRun(
-            self,
-            now,
-            list(messages),
-            tools=list(tools) if tools else None,
-            tool_choice=tool_choice,
-            response_format=response_format,
-            stream=self.settings.workflow.needs.streaming if stream is None else stream,
-            max_tokens=max_tokens if max_tokens is not None else self.settings.workflow.needs.max_output_tokens,
-            idempotency_key=idempotency_key or self.new_idempotency_key(),
-            extra_body=extra_body,
-        )
+    def start(self, now: float, call: ChatCall) -> RequestRun:
+        return RequestRun(self, now, call)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatCall:
+    """One call's arguments, checked by the client shell; ``None`` takes the workflow's own."""
+
+    messages: Sequence[Mapping[str, Any]]
+    tools: Sequence[Mapping[str, Any]] | None = None
+    tool_choice: Any = None
+    response_format: Mapping[str, Any] | None = None
+    stream: bool | None = None
+    max_tokens: int | None = None
+    idempotency_key: str | None = None
+    extra_body: Mapping[str, Any] | None = None
+    chain: tuple[str, ...] | None = None  # the models to try, in order, instead of the workflow's
+    deadline_s: float | None = None  # instead of timeouts.total_s
+    kind: str | None = None  # the app's label for the request, carried to the result
 
 
 Decision = NextHop | StopReason  # what follows a recorded attempt
@@ -261,9 +274,11 @@ class _Progress:
 
     remaining: list[str]  # models still allowed in this request, chain order
     route_attempts: int = 0  # attempts on the current route since the last fallback
-    round_attempts: int = 0  # attempts since the request (or its queue round) began
+    round_attempts: int = 0  # counted attempts since the request (or its queue round) began
+    quick_next: bool = False  # the next attempt is a quick retry: not counted in round_attempts
     pending_wait_s: float = 0.0  # the wait the last decision asked for, until wait_before_next takes it
     alerts: list[str] = field(default_factory=list)
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # model -> provider slugs next_provider left
 
 
 @dataclass(slots=True)
@@ -272,6 +287,7 @@ class _Fallback:
 
     hop: FallbackHop
     remaining: list[str]
+    exclude: tuple[str, str] | None = None  # (model, provider slug) that next_provider leaves out
 
 
 class RequestRun:
@@ -281,36 +297,26 @@ class RequestRun:
     :meth:`record`; :meth:`next_wait` and :meth:`plan` only read it.
     """
 
-    def __init__(
-        self,
-        engine: Engine,
-        now: float,
-        messages: list[Mapping[str, Any]],
-        *,
-        tools: list[Mapping[str, Any]] | None,
-        tool_choice: Any,
-        response_format: Mapping[str, Any] | None,
-        stream: bool,
-        max_tokens: int | None,
-        idempotency_key: str,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, engine: Engine, now: float, call: ChatCall) -> None:
         self.engine = engine
         settings = engine.settings
-        self.workflow = settings.workflow
-        self.messages = messages
-        self.tools = tools
-        self.tool_choice = tool_choice
-        self.response_format = response_format
-        self.stream = stream
-        self.max_tokens = max_tokens
-        self.idempotency_key = idempotency_key
-        self.extra_body = extra_body
+        workflow = self.workflow = settings.workflow
+        needs = workflow.needs
+        self.messages = list(call.messages)
+        self.tools = list(call.tools) if call.tools else None
+        self.tool_choice = call.tool_choice
+        self.response_format = call.response_format
+        self.stream = stream = needs.streaming if call.stream is None else call.stream
+        self.max_tokens = call.max_tokens if call.max_tokens is not None else needs.max_output_tokens
+        self.idempotency_key = idempotency_key = call.idempotency_key or engine.new_idempotency_key()
+        self.extra_body = call.extra_body
+        self.kind = call.kind
         self.started_at = now
-        self.deadline_at = now + self.workflow.timeouts.total_s
-        queue_window = self.workflow.degradation.queue_max_wait_s or self.workflow.timeouts.total_s
+        total_s = self.total_s = workflow.timeouts.total_s if call.deadline_s is None else call.deadline_s
+        self.deadline_at = now + total_s
+        queue_window = workflow.degradation.queue_max_wait_s or total_s
         self.queue_end_at = now + queue_window
-        self.chain = self.workflow.models.all
+        self.chain = call.chain or workflow.models.all
         self.progress = _Progress(remaining=list(self.chain))
         self.attempts: list[Attempt] = []
         self.finished = False
@@ -320,6 +326,7 @@ class RequestRun:
         self.final_tool_calls: tuple[ToolCall, ...] = ()
         self._waited_s = 0.0  # the wait just taken, reported on the next attempt
         self._prompt_tokens: int | None = None
+        self.partial_text = ""  # what the last failed stream delivered
         self._headers = wire.headers(
             settings.key,
             idempotency_key,
@@ -353,7 +360,7 @@ class RequestRun:
                     return Halt(StopReason(StopKind.RATE_LIMITED, value=hinted))
                 wait = max(wait, hinted)
         if wait > 0 and now + wait >= self.deadline_at:
-            return Halt(StopReason(StopKind.DEADLINE_AHEAD, value=self.workflow.timeouts.total_s))
+            return Halt(StopReason(StopKind.DEADLINE_AHEAD, value=self.total_s))
         return wait
 
     def wait_before_next(self, now: float) -> float:
@@ -383,6 +390,10 @@ class RequestRun:
         size = 1 if settings.mode == "client" else 1 + MAX_MODELS_FIELD
         models = tuple(eligible[:size])
         ignored = self._ignored_providers(models, now)
+        excluded = self.progress.excluded
+        if excluded:
+            extra = [slug for m in models for slug in excluded.get(m, ()) if slug not in ignored]
+            ignored = (*ignored, *dict.fromkeys(extra))
         reserved = self._check_budget(models, ignored)
         if isinstance(reserved, Halt):
             return reserved
@@ -431,7 +442,10 @@ class RequestRun:
             breakers.sending(key, plan.started_at)
         self.engine.spend.reserve(plan.reserved_usd)
         self.progress.route_attempts += 1
-        self.progress.round_attempts += 1
+        if self.progress.quick_next:
+            self.progress.quick_next = False
+        else:
+            self.progress.round_attempts += 1
         self._waited_s = 0.0
 
     def halt(self, halt: Halt, now: float) -> Decision:
@@ -524,12 +538,12 @@ class RequestRun:
             provider = provider or failure.provider
             served_model = served_model or failure.model
         prompt_tokens, completion_tokens, cost = wire.usage(body)
-        if cost is None:
-            cost = (
-                engine.prices.actual(served_model or plan.models[0], provider, prompt_tokens, completion_tokens)
-                if prompt_tokens or completion_tokens
-                else Decimal(0)
-            )
+        estimated = False
+        if cost is None and (prompt_tokens or completion_tokens):
+            cost = engine.prices.actual(served_model or plan.models[0], provider, prompt_tokens, completion_tokens)
+        elif cost is None:
+            answer = body if failure is None else None
+            cost, estimated = self._unreported_cost(outcome, answer, served_model or plan.models[0], provider)
         tool_calls: tuple[ToolCall, ...] = ()
         if failure is None and body is not None:
             message = body["choices"][0]["message"]
@@ -560,6 +574,8 @@ class RequestRun:
             decision = self._end(SERVED, outcome.ended_at, queueable=False)
         else:
             self.last_failure = failure
+            if outcome.partial_text:
+                self.partial_text = outcome.partial_text
             if RULES[failure.error_class].alerts:
                 self.progress.alerts.append(f"{failure.error_class.value}: {redact(failure.detail, key)}")
             decision = self._apply(self._decide(plan, failure, served_model, outcome.ended_at), outcome.ended_at)
@@ -587,9 +603,30 @@ class RequestRun:
             retry_after_s=None if failure is None else failure.retry_after_s,
             ignored_providers=plan.ignored,
             generation_id=generation_id,
+            cost_estimated=estimated,
+            warnings=outcome.warnings,
         )
         self.attempts.append(attempt)
         return decision
+
+    def _unreported_cost(
+        self, outcome: wire.AttemptOutcome, answer: Mapping[str, Any] | None, model: str, provider: str | None
+    ) -> tuple[Decimal, bool]:
+        """The estimate for an attempt that reported no usage (module docstring), and whether
+        one was made. An error answer and an attempt that got nothing are not billed."""
+        failure = outcome.failure
+        abandoned_late = failure is not None and failure.abandoned and outcome.first_token_at is not None
+        completion = outcome.streamed_chunks
+        if failure is None and not completion:
+            text = _content(answer)
+            completion = math.ceil(len(text) / CHARS_PER_TOKEN)
+        elif failure is not None and not completion and not abandoned_late:
+            return Decimal(0), False
+        if abandoned_late:
+            completion = max(completion, self.engine.prices.completion_ceiling(model, provider, self.max_tokens))
+        if self._prompt_tokens is None:
+            self._prompt_tokens = estimate_prompt_tokens(self.messages, self.tools)
+        return self.engine.prices.actual(model, provider, self._prompt_tokens, completion), True
 
     def _tool_calls(self, message: Mapping[str, Any]) -> tuple[ToolCall, ...]:
         calls = []
@@ -670,14 +707,39 @@ class RequestRun:
         retry = self.workflow.retry
         cls = failure.error_class
         action = action_for(retry, cls)
+        if failure.unsupported and action is Action.STOP and cls is ErrorClass.BAD_REQUEST:
+            # The request is fine, this model cannot take it: the next model, never this one again.
+            action = Action.FALLBACK
         if action is Action.STOP:
             return Halt(StopReason(StopKind.POLICY_STOP, cls), queueable=RULES[cls].queueable)
         if now >= self.deadline_at:
             return _DEADLINE_HALT
         if self.progress.round_attempts >= retry.max_attempts:
             return Halt(StopReason(StopKind.MAX_ATTEMPTS, value=retry.max_attempts))
+        if (
+            action is not Action.RETRY
+            and failure.status in TRANSIENT_STATUSES
+            and RULES[cls].health
+            and self.progress.route_attempts <= retry.same_route
+        ):
+            wait = backoff_s(self.progress.route_attempts - 1, retry.backoff, self.engine.rng)
+            if now + wait < self.deadline_at:
+                return RetryHop(wait, quick=True)
+        if action is Action.NEXT_PROVIDER:
+            step = self._next_provider(plan, failure, served_model)
+            if step is not None:
+                return step
         forgone: RetryForgone | None = None
-        if action is Action.RETRY and self.progress.route_attempts < retry.max_attempts_per_route:
+        if action is Action.RETRY and self.progress.route_attempts >= retry.max_attempts_per_route:
+            forgone = RetryForgone(Forgone.ROUTE_ATTEMPTS_USED, retry.max_attempts_per_route)
+        elif (
+            action is Action.RETRY
+            and failure.retry_after_s is not None
+            and self.progress.round_attempts + 1 == retry.max_attempts
+            and len(self.progress.remaining) > len(self._blamed(plan, failure, served_model))
+        ):
+            forgone = RetryForgone(Forgone.LAST_ATTEMPT, retry.max_attempts)
+        elif action is Action.RETRY:
             wait = backoff_s(self.progress.route_attempts - 1, retry.backoff, self.engine.rng)
             hint = failure.retry_after_s if retry.honor_retry_after else None
             if hint is not None and hint > retry.max_retry_after_s:
@@ -688,9 +750,20 @@ class RequestRun:
                 if now + wait < self.deadline_at:
                     return RetryHop(wait, hint is not None)
                 forgone = RetryForgone(Forgone.WAIT_PASSES_DEADLINE, wait)
-        elif action is Action.RETRY:
-            forgone = RetryForgone(Forgone.ROUTE_ATTEMPTS_USED, retry.max_attempts_per_route)
         return self._fall_back(plan, failure, served_model, forgone)
+
+    def _next_provider(self, plan: AttemptPlan, failure: Failure, served_model: str | None) -> _Fallback | None:
+        """The same model without the provider that failed; None (fall back to the next
+        model) when the upstream named no provider, as a plain OpenAI-compatible server does."""
+        if failure.provider is None:
+            return None
+        model = self._blamed(plan, failure, served_model)[0]
+        if model not in self.progress.remaining:
+            return None
+        slug = self.engine.provider_slug(model, failure.provider)
+        if slug in self.progress.excluded.get(model, ()):
+            return None
+        return _Fallback(FallbackHop(model, without=failure.provider), list(self.progress.remaining), (model, slug))
 
     def _fall_back(
         self, plan: AttemptPlan, failure: Failure, served_model: str | None, forgone: RetryForgone | None
@@ -722,10 +795,14 @@ class RequestRun:
     def _apply(self, step: RetryHop | _Fallback | Halt, now: float) -> Decision:
         if isinstance(step, RetryHop):
             self.progress.pending_wait_s = step.wait_s
+            self.progress.quick_next = step.quick
             return step
         if isinstance(step, _Fallback):
             self.progress.remaining = step.remaining
             self.progress.route_attempts = 0
+            if step.exclude is not None:
+                model, slug = step.exclude
+                self.progress.excluded.setdefault(model, []).append(slug)
             return step.hop
         return self.halt(step, now)
 
@@ -742,7 +819,7 @@ class RequestRun:
             and now + interval < self.queue_end_at
         ):
             self.progress = _Progress(remaining=list(self.chain), pending_wait_s=interval, alerts=self.progress.alerts)
-            self.deadline_at = min(self.queue_end_at, now + interval + self.workflow.timeouts.total_s)
+            self.deadline_at = min(self.queue_end_at, now + interval + self.total_s)
             return QueuedHop(reason, interval)
         self.finished = True
         self.stop_reason = reason
@@ -783,4 +860,19 @@ class RequestRun:
             chain=self.chain,
             fallback_mode=settings.mode,
             stop_reason=self.stop_reason,
+            partial_text="" if ok else self.partial_text,
+            kind=self.kind,
         )
+
+
+def _content(answer: Mapping[str, Any] | None) -> str:
+    """An answer's text (content and reasoning), to estimate its tokens."""
+    if not answer:
+        return ""
+    choices = answer.get("choices") or [{}]
+    message = choices[0].get("message") or {}
+    parts = [message.get("content"), message.get("reasoning")]
+    calls = message.get("tool_calls")
+    if calls:
+        parts.append(json.dumps(calls))
+    return "".join(p for p in parts if isinstance(p, str))

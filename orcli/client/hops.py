@@ -1,11 +1,12 @@
 """What the client decided after an attempt, as values rather than sentences.
 
 Every attempt that is not the last of its request says why another followed: a
-:class:`RetryHop` (the same route after a wait), a :class:`FallbackHop` (the next model)
-or a :class:`QueuedHop` (the whole chain again, queue degradation). A request that ends
-says why in a :class:`StopReason`. Code that counts retries, measures queue time or
-recognises a budget stop reads ``kind``; the sentence in reports is ``str()`` of the value
-and is written only here, so rewording it changes no count.
+:class:`RetryHop` (the same route after a wait), a :class:`FallbackHop` (the next model,
+or the same model without the provider that failed) or a :class:`QueuedHop` (the whole
+chain again, queue degradation). A request that ends says why in a :class:`StopReason`.
+Code that counts retries, measures queue time or recognises a budget stop reads ``kind``;
+the sentence in reports is ``str()`` of the value and is written only here, so rewording
+it changes no count.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Forgone(Enum):
     RETRY_AFTER_TOO_LONG = "retry_after_too_long"  # the hint is over max_retry_after_s
     ROUTE_ATTEMPTS_USED = "route_attempts_used"  # max_attempts_per_route reached
     WAIT_PASSES_DEADLINE = "wait_passes_deadline"  # the backoff would end after the deadline
+    LAST_ATTEMPT = "last_attempt"  # the last attempt goes to a fresh route, not a rate-limited one
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +46,41 @@ class RetryForgone:
             return f" (Retry-After {self.value:g} s is over max_retry_after_s {self.limit_s:g})"
         if self.why is Forgone.ROUTE_ATTEMPTS_USED:
             return f" (max_attempts_per_route {int(self.value)} used)"
+        if self.why is Forgone.LAST_ATTEMPT:
+            return " (the last attempt goes to a route that has not failed)"
         return f" (a {self.value:.2f} s wait would pass the deadline)"
 
 
 @dataclass(frozen=True, slots=True)
 class RetryHop:
-    """The same route again after ``wait_s``; ``retry_after``: the upstream's hint set the wait."""
+    """The same route again after ``wait_s``; ``retry_after``: the upstream's hint set the wait.
+    ``quick``: a quick retry after a transient 5xx (``retry.same_route``), which repeats the
+    attempt the upstream blipped on and does not count against ``retry.max_attempts``."""
 
     kind: ClassVar[HopKind] = HopKind.RETRY
     wait_s: float
     retry_after: bool = False
+    quick: bool = False
 
     def __str__(self) -> str:
-        return f"retry in {self.wait_s:.3f} s" + (" (Retry-After)" if self.retry_after else "")
+        what = "quick retry" if self.quick else "retry"
+        return f"{what} in {self.wait_s:.3f} s" + (" (Retry-After)" if self.retry_after else "")
 
 
 @dataclass(frozen=True, slots=True)
 class FallbackHop:
-    """The next model of the chain, at once; ``forgone`` when the policy wanted a retry."""
+    """The next model of the chain, at once; ``forgone`` when the policy wanted a retry.
+    With ``without``, the next provider of the same model: ``to`` again, that provider
+    (display name) excluded for the rest of the request."""
 
     kind: ClassVar[HopKind] = HopKind.FALLBACK
     to: str
     forgone: RetryForgone | None = None
+    without: str | None = None
 
     def __str__(self) -> str:
+        if self.without is not None:
+            return f"next provider for {self.to} (without {self.without})"
         return f"fallback to {self.to}{self.forgone or ''}"
 
 

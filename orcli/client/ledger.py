@@ -7,7 +7,8 @@ report. No record holds a header, a key or a request body.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +51,10 @@ class Attempt:
     retry_after_s: float | None = None  # the wait this attempt's response asked for, if any
     ignored_providers: tuple[str, ...] = ()  # slugs added to provider.ignore by open breakers
     generation_id: str | None = None  # the response ``id`` (``gen-...``), for /generation look-ups
+    # ``cost_usd`` is the client's estimate, not a reported cost: the response carried no
+    # usage though tokens were billed (see orcli.client.core, "cost without usage").
+    cost_estimated: bool = False
+    warnings: tuple[str, ...] = ()  # protocol slips that did not cost the answer
 
     @property
     def ok(self) -> bool:
@@ -93,6 +98,23 @@ class ChatResult:
     fallback_mode: str = "openrouter"  # "openrouter" (models field) or "client" (walked by the client)
     stop_reason: StopReason | None = None  # why the client stopped: served, budget, deadline, ...
     overrides: tuple[str, ...] = ()  # ids of the on-call route overrides that shaped this request
+    partial_text: str = ""  # the content the last failed stream delivered before it failed
+    kind: str | None = None  # the app's label for the request (``chat(kind=...)``)
+
+    @property
+    def text(self) -> str | None:
+        """The answer's content; None when nothing was served (or it held only tool calls)."""
+        if self.response is None:
+            return None
+        choices = self.response.get("choices") or [{}]
+        content = (choices[0].get("message") or {}).get("content")
+        return content if isinstance(content, str) else None
+
+    @property
+    def usage(self) -> dict[str, Any] | None:
+        """The served response's ``usage`` block, as the upstream sent it."""
+        usage = self.response.get("usage") if self.response is not None else None
+        return usage if isinstance(usage, dict) else None
 
     @property
     def fallback_depth(self) -> int | None:
@@ -125,7 +147,12 @@ class ChatResult:
 
     @property
     def cost_usd(self) -> Decimal:
+        """What every attempt cost, estimates included (see ``Attempt.cost_estimated``)."""
         return sum((a.cost_usd for a in self.attempts), Decimal(0))
+
+    @property
+    def cost_estimated(self) -> bool:
+        return any(a.cost_estimated for a in self.attempts)
 
     @property
     def latency_s(self) -> float:
@@ -133,3 +160,19 @@ class ChatResult:
             return 0.0
         first, last = self.attempts[0], self.attempts[-1]
         return last.started_at + last.latency_s - first.started_at + first.wait_before_s
+
+
+def reconciled(attempt: Attempt, generation: Mapping[str, Any]) -> Attempt:
+    """The attempt with its estimated cost replaced by what ``GET /generation`` reports
+    (``data.total_cost``); unchanged when the answer has no cost or the cost was reported."""
+    data = generation.get("data", generation)
+    total = data.get("total_cost") if isinstance(data, Mapping) else None
+    if not attempt.cost_estimated or isinstance(total, bool) or not isinstance(total, int | float | str):
+        return attempt
+    try:
+        cost = Decimal(str(total))
+    except ArithmeticError:
+        return attempt
+    if not cost.is_finite() or cost < 0:
+        return attempt
+    return replace(attempt, cost_usd=cost, cost_estimated=False)

@@ -1,30 +1,92 @@
-"""What the sync and async clients share: construction, ``from_policy``, properties, repr.
+"""What the sync and async clients share: construction, ``from_policy``, ``for_endpoint``,
+the checking of a call's arguments, the start and end of each request, properties, repr.
 
 :class:`~orcli.client.Client` and :class:`~orcli.client.AsyncClient` differ only in how
-they move bytes and wait: their transport type, their clock and their I/O loop. Everything
-a caller configures is taken here, once, so the two cannot drift apart.
+they move bytes and wait: their transport type, their clock and their I/O loop (a few
+lines each, around :class:`~orcli.client.core.RequestRun`). Everything a caller
+configures or passes is taken here, once, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypedDict, TypeVar
 
 import httpx
 
 from orcli.catalog.model import Catalog
-from orcli.client import http, otel, wire
-from orcli.client.core import Engine, FallbackChoice
+from orcli.client import http, observe, otel, wire
+from orcli.client.core import ChatCall, Engine, FallbackChoice, RequestRun
+from orcli.client.ledger import ChatResult
 from orcli.client.observe import AUTO, ObserverChoice
-from orcli.client.route_overrides import FROM_ENVIRONMENT, OverridesArg, RouteOverrides, open_overrides
+from orcli.client.route_overrides import (
+    FROM_ENVIRONMENT,
+    OverridesArg,
+    RouteOverrides,
+    named,
+    open_overrides,
+)
 from orcli.client.settings import build_settings
+from orcli.errors import ClientPolicyError
 from orcli.openrouter import BASE_URL
-from orcli.policy.model import Workflow
+from orcli.overrides.effect import RouteEffect
+from orcli.policy.model import ModelChain, Timeouts, Workflow
+
+
+class _Clock(Protocol):
+    def now(self) -> float: ...
+
 
 TransportT = TypeVar("TransportT")
-ClockT = TypeVar("ClockT")
+ClockT = TypeVar("ClockT", bound=_Clock)
+
+
+class ChatOptions(TypedDict, total=False):
+    """The keyword arguments of ``chat`` (all optional; None takes the workflow's own).
+
+    ``model`` / ``models``: try these (in this order) instead of the workflow's chain; each
+    must be in the chain, except on a :meth:`ClientShell.for_endpoint` client.
+    ``deadline_s``: this call's total deadline instead of ``timeouts.total_s``.
+    ``kind``: the app's label for the request, carried to ``ChatResult.kind``.
+    ``extra_body``: request fields the policy does not own (``temperature``, ``seed``, ...).
+    """
+
+    model: str | None
+    models: Sequence[str] | None
+    deadline_s: float | None
+    stream: bool | None
+    tools: Sequence[Mapping[str, Any]] | None
+    tool_choice: Any
+    response_format: Mapping[str, Any] | None
+    max_tokens: int | None
+    idempotency_key: str | None
+    extra_body: Mapping[str, Any] | None
+    kind: str | None
+
+
+@dataclass(slots=True)
+class Request:
+    """One call on its way: the run the I/O loop drives (None when the route overrides
+    refused it before anything was sent), and what ends it."""
+
+    run: RequestRun | None
+    refused: ChatResult | None
+    effect: RouteEffect | None
+    watch: observe.RequestWatch | None
+
+    def finish(self, now: float) -> ChatResult:
+        result = self.refused if self.run is None else named(self.run.result(), self.effect)
+        assert result is not None
+        if self.watch is not None:
+            self.watch.finish(result, now)
+        return result
+
+    def abandon(self, exc: BaseException, now: float) -> None:
+        if self.watch is not None:
+            self.watch.abandon(exc, now)
 
 
 class ClientShell(Generic[TransportT, ClockT]):
@@ -43,6 +105,8 @@ class ClientShell(Generic[TransportT, ClockT]):
     them (``ChatResult.overrides``). The store is followed in the background: a store that
     cannot be read leaves the last overrides read in force and never raises here.
     """
+
+    _any_model = False  # for_endpoint clients take any model a call names
 
     def __init__(
         self,
@@ -98,6 +162,100 @@ class ClientShell(Generic[TransportT, ClockT]):
         loaded = load_policy(path)
         return cls(loaded.workflow(workflow), workflow_name=workflow, **kwargs)
 
+    @classmethod
+    def for_endpoint(
+        cls,
+        base_url: str,
+        models: Sequence[str],
+        *,
+        api_key: str | None = None,
+        connect_s: float | None = None,
+        attempt_s: float | None = None,
+        first_token_s: float | None = None,
+        stream_idle_s: float | None = None,
+        total_s: float | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """A client for any OpenAI-compatible server: ``models`` as that server names them
+        (no catalog, no ``author/slug`` form), tried in order, with the default policy's
+        retries, breakers and limits (the ``*_s`` arguments change the limits). Breakers
+        and spend live as long as the client, across calls; a call may name any model."""
+        names = [m for m in models if isinstance(m, str) and m.strip()]
+        if not names or len(names) != len(models):
+            raise ClientPolicyError("for_endpoint needs at least one model name, and no empty ones")
+        limits = {
+            name: value
+            for name, value in (
+                ("connect_s", connect_s),
+                ("attempt_s", attempt_s),
+                ("first_token_s", first_token_s),
+                ("stream_idle_s", stream_idle_s),
+                ("total_s", total_s),
+            )
+            if value is not None
+        }
+        # Built without validation only for the model names: the limits are checked as ever.
+        workflow = Workflow.model_construct(models=_free_chain(names), timeouts=Timeouts.model_validate(limits))
+        kwargs.setdefault("fallback_mode", "client")
+        kwargs.setdefault("workflow_name", "endpoint")
+        client = cls(workflow, api_key=api_key, base_url=base_url, **kwargs)
+        client._any_model = True
+        return client
+
+    def _request(self, messages: Sequence[Mapping[str, Any]], options: ChatOptions) -> Request:
+        """Check a call's arguments and start its request (or its refusal)."""
+        call = self._call(messages, options)
+        now = self._clock.now()
+        watch, trace_fields = observe.begin(self._observer, self._engine.settings, call.stream, now)
+        try:
+            engine, effect = self._overrides.route()
+            if effect is not None and effect.no_model_left is not None:
+                key = call.idempotency_key or engine.new_idempotency_key()
+                return Request(None, self._overrides.refused(effect, key), effect, watch)
+            extra = observe.merged(call.extra_body, trace_fields)
+            run = engine.start(now, call if extra is call.extra_body else _with_extra(call, extra))
+        except BaseException as exc:
+            if watch is not None:
+                watch.abandon(exc, self._clock.now())
+            raise
+        return Request(run, None, effect, watch)
+
+    def _call(self, messages: Sequence[Mapping[str, Any]], options: ChatOptions) -> ChatCall:
+        unknown = set(options) - set(ChatOptions.__annotations__)
+        if unknown:
+            raise TypeError(f"chat() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        model, models = options.get("model"), options.get("models")
+        chain: tuple[str, ...] | None = None
+        if model is not None and models is not None:
+            raise ClientPolicyError("chat(): pass model or models, not both")
+        if model is not None or models is not None:
+            chain = (model,) if model is not None else tuple(models or ())
+            if not chain:
+                raise ClientPolicyError("chat(models=[]): name at least one model")
+            allowed = self._engine.settings.workflow.models.all
+            outside = [m for m in chain if m not in allowed]
+            if outside and not self._any_model:
+                workflow = self._engine.settings.workflow_name
+                raise ClientPolicyError(
+                    f"chat(): {', '.join(outside)} is not in the chain of workflow '{workflow}' ({', '.join(allowed)})"
+                )
+        deadline_s = options.get("deadline_s")
+        if deadline_s is not None and not deadline_s > 0:
+            raise ClientPolicyError(f"chat(deadline_s={deadline_s}): the deadline must be positive")
+        return ChatCall(
+            messages=messages,
+            tools=options.get("tools"),
+            tool_choice=options.get("tool_choice"),
+            response_format=options.get("response_format"),
+            stream=options.get("stream"),
+            max_tokens=options.get("max_tokens"),
+            idempotency_key=options.get("idempotency_key"),
+            extra_body=options.get("extra_body"),
+            chain=chain,
+            deadline_s=deadline_s,
+            kind=options.get("kind"),
+        )
+
     @property
     def fallback_mode(self) -> str:
         return self._engine.settings.mode
@@ -110,3 +268,12 @@ class ClientShell(Generic[TransportT, ClockT]):
         settings = self._engine.settings
         name = type(self).__name__
         return f"{name}(workflow={settings.workflow_name!r}, url={settings.chat_url!r}, mode={settings.mode!r})"
+
+
+def _with_extra(call: ChatCall, extra: Mapping[str, Any] | None) -> ChatCall:
+    return replace(call, extra_body=extra)
+
+
+def _free_chain(names: Sequence[str]) -> ModelChain:
+    """A model chain of names as an endpoint knows them: not checked against ``author/slug``."""
+    return ModelChain.model_construct(primary=names[0], fallbacks=tuple(names[1:]))

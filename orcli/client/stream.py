@@ -5,7 +5,9 @@
 (OpenRouter sends one line per event), merges ``chat.completion.chunk`` deltas
 (content, reasoning, tool calls whose arguments come in pieces) into the shape of a
 non-streamed completion, and remembers the things a complete stream must have: a
-``finish_reason`` and the final ``data: [DONE]``.
+``finish_reason`` and the final ``data: [DONE]``. A stream whose finish reason arrived
+holds the whole answer: a missing ``[DONE]`` after it is a protocol slip (kept as a
+warning), not a cut, and the answer is used rather than thrown away.
 
 :class:`StreamWatch` holds the per-stream limits: time to first token, the longest gap
 between chunks, and the attempt's own deadline. The I/O loops (sync and async) ask it
@@ -22,6 +24,8 @@ from typing import Any
 
 from orcli.client.classify import Failure, classify_error_object
 from orcli.policy.model import ErrorClass
+
+MISSING_DONE = "protocol: the stream ended after its finish_reason without data: [DONE]"
 
 
 class SseLineSplitter:
@@ -83,6 +87,7 @@ class SseAssembler:
     def __init__(self) -> None:
         self.done = False  # saw data: [DONE]
         self.got_token = False  # saw a chunk carrying content, reasoning or a tool call
+        self.token_chunks = 0  # chunks that carried content, reasoning or a tool call
         self.events = 0
         self.failure: Failure | None = None  # an in-band error or a malformed chunk
         self._meta: dict[str, Any] = {}
@@ -169,15 +174,20 @@ class SseAssembler:
         role = delta.get("role")
         if isinstance(role, str):
             self._role = role
+        carried = False
         content = delta.get("content")
         if isinstance(content, str) and content:
             self._content.append(content)
-            self.got_token = True
+            carried = True
         reasoning = delta.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
             self._reasoning.append(reasoning)
+            carried = True
+        tool_pieces = delta.get("tool_calls") or []
+        if carried or tool_pieces:
             self.got_token = True
-        for piece in delta.get("tool_calls") or []:
+            self.token_chunks += 1
+        for piece in tool_pieces:
             if not isinstance(piece, dict):
                 continue
             self.got_token = True
@@ -197,6 +207,22 @@ class SseAssembler:
     @property
     def finish_reason(self) -> str | None:
         return self._finish
+
+    @property
+    def complete(self) -> bool:
+        """The answer is whole: a finish reason arrived and nothing in-band failed."""
+        return self._finish is not None and self.failure is None
+
+    @property
+    def partial_text(self) -> str:
+        """The content streamed so far."""
+        return "".join(self._content)
+
+    def warnings(self) -> tuple[str, ...]:
+        """Protocol slips that did not cost the answer."""
+        if self.complete and not self.done:
+            return (MISSING_DONE,)
+        return ()
 
     def completion(self) -> dict[str, Any]:
         """The reassembled answer in the shape of a non-streamed chat completion."""
@@ -242,15 +268,7 @@ class SseAssembler:
                 provider=provider,
                 model=model,
             )
-        if not self.done:
-            return Failure(
-                ErrorClass.STREAM_TRUNCATED,
-                "stream ended without data: [DONE]",
-                status=200,
-                provider=provider,
-                model=model,
-            )
-        return None
+        return None  # complete, with or without [DONE] (see warnings())
 
 
 @dataclass(slots=True)
@@ -284,15 +302,17 @@ class StreamWatch:
         """The failure for the limit that ran out (called when a wait was cut short)."""
         if self.first_token_at is None:
             if self.first_token_s is not None and self.started_at + self.first_token_s <= self.deadline_at:
-                return Failure(ErrorClass.TIMEOUT, f"no first token within {self.first_token_s:g} s")
-            return Failure(ErrorClass.TIMEOUT, "attempt deadline passed before the first token")
+                return Failure(ErrorClass.TIMEOUT, f"no first token within {self.first_token_s:g} s", abandoned=True)
+            return Failure(ErrorClass.TIMEOUT, "attempt deadline passed before the first token", abandoned=True)
         if (
             self.idle_s is not None
             and self.last_event_at is not None
             and self.last_event_at + self.idle_s < self.deadline_at
         ):
-            return Failure(ErrorClass.STREAM_TRUNCATED, f"stream stalled: no chunk for {self.idle_s:g} s")
-        return Failure(ErrorClass.STREAM_TRUNCATED, "attempt deadline passed mid-stream")
+            return Failure(
+                ErrorClass.STREAM_TRUNCATED, f"stream stalled: no chunk for {self.idle_s:g} s", abandoned=True
+            )
+        return Failure(ErrorClass.STREAM_TRUNCATED, "attempt deadline passed mid-stream", abandoned=True)
 
     def limit_hit_at(self) -> float:
         return self.next_limit_at()

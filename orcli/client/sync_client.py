@@ -9,16 +9,15 @@ stream line, so a late answer counts as late even though nothing really waited.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
-from orcli.client import http, observe, wire
+from orcli.client import http, wire
 from orcli.client.classify import classify_exception
 from orcli.client.core import AttemptPlan
 from orcli.client.ledger import ChatResult
-from orcli.client.route_overrides import named
-from orcli.client.shell import ClientShell
+from orcli.client.shell import ChatOptions, ClientShell
 from orcli.client.stream import SseAssembler, SseLineSplitter, take_lines
 from orcli.clock import Clock, SystemClock
 
@@ -43,79 +42,29 @@ class Client(ClientShell[httpx.BaseTransport, Clock]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def chat(
-        self,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        response_format: Mapping[str, Any] | None = None,
-        stream: bool | None = None,
-        max_tokens: int | None = None,
-        idempotency_key: str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> ChatResult:
-        """One logical request, with every retry and fallback the policy allows.
+    def chat(self, messages: Sequence[Mapping[str, Any]], **options: Unpack[ChatOptions]) -> ChatResult:
+        """One logical request, with every retry and fallback the policy allows; the options
+        are :class:`~orcli.client.shell.ChatOptions`.
 
         Raises :class:`orcli.errors.BudgetExceeded` (nothing sent) when the first attempt's
-        worst-case cost would break a cap; every other failure is in the returned result.
+        worst-case cost would break a cap, and :class:`orcli.errors.ClientPolicyError` for a
+        model outside the workflow's chain; every other failure is in the returned result.
         """
-        watch, trace_fields = observe.begin(self._observer, self._engine.settings, stream, self._clock.now())
-        try:
-            result = self._chat(
-                messages,
-                tools=tools,
-                tool_choice=tool_choice,
-                response_format=response_format,
-                stream=stream,
-                max_tokens=max_tokens,
-                idempotency_key=idempotency_key,
-                extra_body=observe.merged(extra_body, trace_fields),
-            )
-        except BaseException as exc:
-            if watch is not None:
-                watch.abandon(exc, self._clock.now())
-            raise
-        if watch is not None:
-            watch.finish(result, self._clock.now())
-        return result
-
-    def _chat(
-        self,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None,
-        tool_choice: Any,
-        response_format: Mapping[str, Any] | None,
-        stream: bool | None,
-        max_tokens: int | None,
-        idempotency_key: str | None,
-        extra_body: Mapping[str, Any] | None,
-    ) -> ChatResult:
         clock = self._clock
-        engine, effect = self._overrides.route()
-        if effect is not None and effect.no_model_left is not None:
-            return self._overrides.refused(effect, idempotency_key or engine.new_idempotency_key())
-        run = engine.start(
-            clock.now(),
-            messages,
-            tools=tools,
-            tool_choice=tool_choice,
-            response_format=response_format,
-            stream=stream,
-            max_tokens=max_tokens,
-            idempotency_key=idempotency_key,
-            extra_body=extra_body,
-        )
-        while not run.finished:
-            wait = run.wait_before_next(clock.now())
-            if wait > 0:
-                clock.sleep(wait)
-            plan = run.next_attempt(clock.now())
-            if plan is None:
-                continue
-            run.record(plan, self._send(plan))
-        return named(run.result(), effect)
+        request = self._request(messages, options)
+        run = request.run
+        try:
+            while run is not None and not run.finished:
+                wait = run.wait_before_next(clock.now())
+                if wait > 0:
+                    clock.sleep(wait)
+                plan = run.next_attempt(clock.now())
+                if plan is not None:
+                    run.record(plan, self._send(plan))
+        except BaseException as exc:
+            request.abandon(exc, clock.now())
+            raise
+        return request.finish(clock.now())
 
     def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
         clock = self._clock

@@ -34,6 +34,9 @@ class AttemptOutcome:
     failure: Failure | None
     ended_at: float
     first_token_at: float | None  # first token (streams) or response headers
+    warnings: tuple[str, ...] = ()  # protocol slips that did not cost the answer
+    partial_text: str = ""  # streams: the content that arrived, also when the stream failed
+    streamed_chunks: int = 0  # streams: chunks that carried tokens (what was billed if usage is missing)
 
 
 def headers(
@@ -98,6 +101,9 @@ def body(
         out["max_tokens"] = max_tokens
     if stream:
         out["stream"] = True
+        # OpenRouter always ends a stream with usage; many OpenAI-compatible servers send it
+        # only when asked, and without it the ledger cannot book what the answer cost.
+        out["stream_options"] = {"include_usage": True}
     if extra:
         for name, value in extra.items():
             if name not in out and name not in OWNED_FIELDS:
@@ -233,16 +239,26 @@ def stream_outcome(
     """A stream that ended (``failure`` None), or was cut short by a limit or a transport error.
 
     A failure the stream itself reported in-band wins: it says more than the cut that followed.
+    A cut after the finish reason costs nothing: the answer had arrived whole.
     """
     if failure is None:
         failure = assembler.outcome()
     elif assembler.failure is not None:
         failure = assembler.failure
+    elif assembler.complete:
+        failure = None  # cut or stalled after the finish reason: the answer is whole
     body = assembler.completion() if assembler.events else None
     if failure is None:
         failure = classify_completion(body, status)
     return AttemptOutcome(
-        status=status, body=body, failure=failure, ended_at=ended_at, first_token_at=watch.first_token_at
+        status=status,
+        body=body,
+        failure=failure,
+        ended_at=ended_at,
+        first_token_at=watch.first_token_at,
+        warnings=assembler.warnings() if failure is None else (),
+        partial_text=assembler.partial_text,
+        streamed_chunks=assembler.token_chunks,
     )
 
 
@@ -254,7 +270,7 @@ def stream_exception_failure(exc: httpx.HTTPError, assembler: SseAssembler, watc
 
 
 def late_failure(limit_s: float, what: str) -> Failure:
-    return Failure(ErrorClass.TIMEOUT, f"no {what} within the attempt's {limit_s:g} s")
+    return Failure(ErrorClass.TIMEOUT, f"no {what} within the attempt's {limit_s:g} s", abandoned=True)
 
 
 def is_event_stream(content_type: str | None) -> bool:

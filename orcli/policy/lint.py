@@ -327,14 +327,14 @@ def _too_many_fallbacks(t: LintTarget) -> Iterator[Issue]:
 # policy merely promises attempts the deadline will cut short.
 @rule("retry-exceeds-deadline", "warning", "the retry worst case is longer than timeouts.total_s")
 def _retry_exceeds_deadline(t: LintTarget) -> Iterator[Issue]:
-    timeouts, retry = t.workflow.timeouts, t.workflow.retry
-    worst_s = retry.worst_case_s(timeouts.attempt_s)
+    timeouts, worst = t.workflow.timeouts, t.workflow.worst_case()
+    worst_s = worst.total_s
     if worst_s > timeouts.total_s:
         yield Issue(
             ("timeouts", "total_s"),
-            f"retries can take {worst_s:g} s ({retry.max_attempts} attempts of {timeouts.attempt_s:g} s plus "
-            f"backoff) but the deadline is {timeouts.total_s:g} s, so the last attempts never run; raise "
-            f"total_s to {worst_s:g} or lower retry.max_attempts or timeouts.attempt_s",
+            f"retries can take {worst_s:g} s ({worst.attempts} attempts of {worst.attempt_s:g} s plus "
+            f"{worst.waits_s:g} s of backoff) but the deadline is {timeouts.total_s:g} s, so the last attempts "
+            f"never run; raise total_s to {worst_s:g} or lower retry.max_attempts or timeouts.attempt_s",
         )
 
 

@@ -12,9 +12,10 @@ Units are in the field names (``_s`` seconds, ``_usd`` dollars,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -79,8 +80,12 @@ class Needs(Frozen):
 class Timeouts(Frozen):
     connect_s: float = Field(default=5.0, gt=0)
     attempt_s: float = Field(default=30.0, gt=0)  # one attempt, request to last byte
-    first_token_s: float | None = Field(default=None, gt=0)  # streams: time to first token
-    stream_idle_s: float | None = Field(default=None, gt=0)  # streams: longest gap between chunks
+    # Streams: the longest wait for the first token and the longest gap between chunks.
+    # The seed's guidance: a chat that shows nothing for a few seconds feels broken, and a
+    # stream quiet for longer than a first token takes is stalled, so 10 s each by default
+    # rather than leaving a stall bounded only by attempt_s. ``null`` turns a limit off.
+    first_token_s: float | None = Field(default=10.0, gt=0)
+    stream_idle_s: float | None = Field(default=10.0, gt=0)
     # Deadline across every attempt and wait; the default covers the default retry worst case
     # (3 attempts of 30 s plus 1.5 s of backoff), so a policy of defaults lints clean.
     total_s: float = Field(default=120.0, gt=0)
@@ -93,6 +98,19 @@ class Backoff(Frozen):
     multiplier: float = Field(default=2.0, ge=1)
     max_s: float = Field(default=8.0, gt=0)
     jitter: Literal["full", "none"] = "full"
+
+    def cap_s(self, retry_number: int) -> float:
+        """The ceiling of the ``retry_number``-th wait on a route (0-based):
+        ``min(max_s, initial_s * multiplier**n)``, the client's and the lint's one formula."""
+        if retry_number < 0:
+            raise ValueError("retry_number starts at 0")
+        # Stop growing once past the cap so a large n cannot overflow the float.
+        grown = self.initial_s
+        for _ in range(retry_number):
+            grown *= self.multiplier
+            if grown >= self.max_s:
+                return self.max_s
+        return min(self.max_s, grown)
 
     @model_validator(mode="after")
     def _ordered(self) -> Backoff:
@@ -123,6 +141,7 @@ class ErrorClass(StrEnum):
 
 class Action(StrEnum):
     RETRY = "retry"  # retry the same route (bounded, with backoff), then fall back
+    NEXT_PROVIDER = "next_provider"  # the same model again, without the provider that failed
     FALLBACK = "fallback"  # move on to the next model of the chain at once
     STOP = "stop"  # give up now: degrade as the workflow says
 
@@ -134,7 +153,10 @@ DEFAULT_ACTIONS: dict[ErrorClass, Action] = {
     ErrorClass.BILLING: Action.STOP,  # billing alert, fail gracefully
     ErrorClass.SPEND_LIMIT: Action.STOP,  # alert; every model and route meets the same budget
     ErrorClass.RATE_LIMIT: Action.RETRY,  # respect retry timing, back off, consider fallback
-    ErrorClass.TIMEOUT: Action.RETRY,  # retry if safe
+    # "Retry if safe": a route that stayed silent past its limit would most likely make the
+    # next attempt wait as long again, which blows the first-token limit twice over; the
+    # next route is the safe retry.
+    ErrorClass.TIMEOUT: Action.FALLBACK,
     ErrorClass.PROVIDER_FAILURE: Action.FALLBACK,  # provider or model fallback
     ErrorClass.ROUTING_CONSTRAINT: Action.STOP,  # loosen only if policy allows, else fail safely
     ErrorClass.MODERATION: Action.FALLBACK,  # never the same model again; compliant alternative
@@ -157,6 +179,9 @@ class Retry(Frozen):
     backoff: Backoff = Backoff()
     honor_retry_after: bool = True
     max_retry_after_s: float = Field(default=30.0, ge=0)  # a longer Retry-After falls back instead
+    # Quick retries on the same route for a transient 500/502/503 before the class's action
+    # (fallback by default) applies: one blip should not cost the primary.
+    same_route: int = Field(default=1, ge=0, le=5)
     on: dict[ErrorClass, Action] = Field(default_factory=dict)  # overrides of DEFAULT_ACTIONS
 
     @field_validator("on")
@@ -172,18 +197,39 @@ class Retry(Frozen):
     def action(self, error: ErrorClass) -> Action:
         return self.on.get(error, DEFAULT_ACTIONS[error])
 
-    def worst_case_s(self, attempt_s: float) -> float:
-        """Longest time the retry budget can take: every attempt times out, every wait is maximal."""
-        waits = 0.0
-        for n in range(self.max_attempts - 1):
-            waits += min(self.backoff.max_s, self.backoff.initial_s * self.backoff.multiplier**n)
-        return self.max_attempts * attempt_s + waits
+    def per_route(self) -> int:
+        """The most attempts one route gets in a row: a retried class's
+        ``max_attempts_per_route``, or a transient 5xx's first try plus ``same_route``."""
+        return max(self.max_attempts_per_route, self.same_route + 1)
+
+
+DEFAULT_MAX_COOL_DOWN_S = 60.0
 
 
 class CircuitBreaker(Frozen):
     enabled: bool = True
     failure_threshold: int = Field(default=5, ge=1)  # consecutive failures that open it
-    cool_down_s: float = Field(default=30.0, gt=0)  # then one half-open probe
+    cool_down_s: float = Field(default=5.0, gt=0)  # then one half-open probe
+    # Each failed probe doubles the cool-down, up to this cap; a success resets it. A route
+    # that recovers is back in use within one capped cool-down.
+    max_cool_down_s: float = Field(default=DEFAULT_MAX_COOL_DOWN_S, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cap_unset(cls, data: Any) -> Any:
+        # A cool-down written longer than the default cap, with no cap written: the cap
+        # is the cool-down itself (no growth), rather than an error on an older policy.
+        if isinstance(data, dict) and "max_cool_down_s" not in data:
+            cool = data.get("cool_down_s")
+            if isinstance(cool, int | float) and not isinstance(cool, bool) and cool > DEFAULT_MAX_COOL_DOWN_S:
+                return {**data, "max_cool_down_s": cool}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CircuitBreaker:
+        if self.max_cool_down_s < self.cool_down_s:
+            raise ValueError("max_cool_down_s must be at least cool_down_s")
+        return self
 
 
 class AppFallback(Frozen):
@@ -240,6 +286,31 @@ class Workflow(Frozen):
     budget: Budget = Budget()
     degradation: Degradation = Degradation()
     byok: Byok = Byok()
+
+    def worst_case(self) -> WorstCase:
+        """The longest the client's retry schedule can run, as the client walks it: each
+        attempt up to its limit (``attempt_s``; a stream's first-token limit ends a silent
+        attempt sooner, and a timed-out route falls back without a wait, but an error or a
+        stall after the first token may still take the whole ``attempt_s``), and before each
+        further attempt on the same route the backoff ceiling for its place on that route
+        (the count restarts on every new route). Attempts stop at ``max_attempts`` or when
+        every model of the chain has had its attempts per route."""
+        retry, timeouts = self.retry, self.timeouts
+        per_route = retry.per_route()
+        attempts = min(retry.max_attempts, per_route * len(self.models.all))
+        waits = sum(retry.backoff.cap_s(i % per_route - 1) for i in range(attempts) if i % per_route)
+        return WorstCase(attempts, timeouts.attempt_s, waits)
+
+
+@dataclass(frozen=True, slots=True)
+class WorstCase:
+    attempts: int
+    attempt_s: float
+    waits_s: float
+
+    @property
+    def total_s(self) -> float:
+        return self.attempts * self.attempt_s + self.waits_s
 
 
 class PolicyFile(Frozen):

@@ -299,6 +299,8 @@ def _attempt(a: Attempt) -> Json:
         "stream": a.stream,
         "ignored_providers": list(a.ignored_providers),
         "generation_id": a.generation_id,
+        "cost_estimated": a.cost_estimated,  # cost_usd is the client's estimate (no usage came back)
+        "warnings": list(a.warnings),
     }
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ from orcli.client.sync_client import Client
 from orcli.clock import VirtualClock
 from orcli.policy.model import Workflow
 
-from .fakes import FakeOpenRouter, Script
+from .fakes import FakeOpenRouter, Reply, Script
 from .helpers import CANARY_KEY, GATEWAY, HELLO, workflow
 
 
@@ -67,6 +67,34 @@ class ChatDriver:
                 return await client.chat(HELLO, **chat)
 
         return ChatRun(trio.run(go, clock=trio.testing.MockClock(autojump_threshold=0)), fake)
+
+    def series(
+        self, upstream: Callable[[dict[str, Any], float], Reply], wf: Workflow, at: Sequence[float]
+    ) -> list[ChatResult]:
+        """One request at each of the times ``at`` (seconds from the start) through one client,
+        so breakers carry over; ``upstream`` answers each request from its body and the time."""
+        options = {"api_key": CANARY_KEY, "base_url": GATEWAY}
+        if self.kind == "sync":
+            clock = VirtualClock()
+            fake = FakeOpenRouter(lambda body: upstream(body, clock.now()), clock)
+            results = []
+            with Client(wf, transport=fake.transport(), clock=clock, **options) as sync:
+                for t in at:
+                    clock.advance(t - clock.now())
+                    results.append(sync.chat(HELLO))
+            return results
+
+        async def go() -> list[ChatResult]:
+            start = trio.current_time()
+            fake = FakeOpenRouter(lambda body: upstream(body, trio.current_time() - start))
+            out = []
+            async with AsyncClient(wf, transport=fake.async_transport(), **options) as client:
+                for t in at:
+                    await trio.sleep_until(start + t)
+                    out.append(await client.chat(HELLO))
+            return out
+
+        return trio.run(go, clock=trio.testing.MockClock(autojump_threshold=0))
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -18,13 +18,30 @@ def test_opens_after_threshold_then_half_opens_for_one_probe_then_closes() -> No
     assert breakers.state("m", 12.6) is BreakerState.CLOSED
 
 
-def test_a_failed_probe_reopens_for_a_fresh_cool_down() -> None:
+def test_each_failed_probe_doubles_the_cool_down_up_to_its_cap_and_a_success_resets_it() -> None:
+    breakers = Breakers(CircuitBreaker(failure_threshold=1, cool_down_s=5, max_cool_down_s=15))
+    breakers.failure("m", 0.0)
+    assert breakers.opened_at("m") == 0.0 and breakers.cool_down("m") == 5
+    breakers.sending("m", 5.0)
+    breakers.failure("m", 6.0)  # the probe failed: 10 s now
+    assert breakers.state("m", 15.9) is BreakerState.OPEN
+    assert breakers.state("m", 16.0) is BreakerState.HALF_OPEN
+    breakers.sending("m", 16.0)
+    breakers.failure("m", 16.0)  # 20 s would pass the cap
+    assert breakers.cool_down("m") == 15 and breakers.state("m", 31.0) is BreakerState.HALF_OPEN
+    breakers.sending("m", 31.0)
+    breakers.success("m")
+    assert breakers.opened_at("m") is None and breakers.cool_down("m") == 0
+    breakers.failure("m", 40.0)  # opens again with the first cool-down
+    assert breakers.state("m", 45.0) is BreakerState.HALF_OPEN
+
+
+def test_a_failure_while_open_restarts_the_cool_down_without_growing_it() -> None:
     breakers = Breakers(CircuitBreaker(failure_threshold=1, cool_down_s=5))
     breakers.failure("m", 0.0)
-    breakers.sending("m", 5.0)
-    breakers.failure("m", 6.0)
-    assert breakers.state("m", 10.9) is BreakerState.OPEN
-    assert breakers.state("m", 11.0) is BreakerState.HALF_OPEN
+    breakers.failure("m", 3.0)
+    assert breakers.cool_down("m") == 5 and breakers.state("m", 7.9) is BreakerState.OPEN
+    assert breakers.state("m", 8.0) is BreakerState.HALF_OPEN
 
 
 def test_success_resets_the_consecutive_count_and_disabled_never_opens() -> None:

@@ -12,10 +12,12 @@ from orcli.policy.model import ErrorClass
 from .fakes import FakeOpenRouter, Reply, completion, fail, ok
 from .helpers import CANARY_KEY, HELLO, PRIMARY, SECOND, THIRD, client, workflow
 
-BREAKER = {"circuit_breaker": {"failure_threshold": 2, "cool_down_s": 30}}
+# Without quick same-route retries, so each failing request is one failure of the primary.
+BREAKER = {"circuit_breaker": {"failure_threshold": 2, "cool_down_s": 30}, "retry": {"same_route": 0}}
+NO_QUICK_RETRY = {"same_route": 0}
 
 
-def test_flapping_primary_is_bypassed_during_the_outage_and_used_again_after() -> None:
+def test_flapping_primary_is_bypassed_during_the_outage_and_used_again_soon_after_it_recovers() -> None:
     clock = VirtualClock()
 
     def upstream(body: dict[str, Any]) -> Reply:
@@ -24,9 +26,10 @@ def test_flapping_primary_is_bypassed_during_the_outage_and_used_again_after() -
         return ok(model=body["model"])
 
     fake = FakeOpenRouter(upstream, clock)
-    c = client(fake, clock, workflow(**BREAKER))
+    breaker = {"failure_threshold": 2, "cool_down_s": 5, "max_cool_down_s": 20}
+    c = client(fake, clock, workflow(circuit_breaker=breaker, retry=NO_QUICK_RETRY))
     served = []
-    for at in (0, 1, 10, 45, 50, 110, 111):
+    for at in (0, 1, 3, 6, 10, 16, 30, 36, 50, 101, 102):
         clock.advance(at - clock.now())
         fake.bodies.clear()
         result = c.chat(HELLO)
@@ -34,19 +37,24 @@ def test_flapping_primary_is_bypassed_during_the_outage_and_used_again_after() -
         served.append((at, [b["model"] for b in fake.bodies]))
     assert served == [
         (0, [PRIMARY, SECOND]),
-        (1, [PRIMARY, SECOND]),  # second consecutive failure: the breaker opens
-        (10, [SECOND]),  # open: the primary is not even tried
-        (45, [PRIMARY, SECOND]),  # half-open: one probe, still failing, opens again
+        (1, [PRIMARY, SECOND]),  # second consecutive failure: the breaker opens for 5 s
+        (3, [SECOND]),  # open: the primary is not even tried
+        (6, [PRIMARY, SECOND]),  # half-open: one probe, still failing: open for 10 s
+        (10, [SECOND]),
+        (16, [PRIMARY, SECOND]),  # the next probe fails too: 20 s, the cap
+        (30, [SECOND]),
+        (36, [PRIMARY, SECOND]),  # capped: at most 20 s between probes while it stays down
         (50, [SECOND]),
-        (110, [PRIMARY]),  # the probe succeeds and closes the breaker
-        (111, [PRIMARY]),
+        (101, [PRIMARY]),  # recovered at 100: the next probe succeeds and closes the breaker
+        (102, [PRIMARY]),
     ]
 
 
 def test_an_open_breaker_never_empties_the_chain() -> None:
     clock = VirtualClock()
     fake = FakeOpenRouter(lambda body: fail(503, "overloaded"), clock)
-    wf = workflow(models={"primary": PRIMARY}, circuit_breaker={"failure_threshold": 1, "cool_down_s": 60})
+    breaker = {"failure_threshold": 1, "cool_down_s": 60}
+    wf = workflow(models={"primary": PRIMARY}, circuit_breaker=breaker, retry=NO_QUICK_RETRY)
     c = client(fake, clock, wf)
     c.chat(HELLO)
     fake.bodies.clear()
@@ -85,7 +93,7 @@ def test_openrouter_mode_sends_the_compiled_fragment() -> None:
 def test_auto_mode_walks_the_chain_itself_against_another_base_url() -> None:
     clock = VirtualClock()
     fake = FakeOpenRouter([fail(502, "down"), ok(model=SECOND)], clock)
-    c = client(fake, clock)
+    c = client(fake, clock, workflow(retry=NO_QUICK_RETRY))
     assert c.fallback_mode == "client"
     c.chat(HELLO)
     assert [("models" in b, b["model"]) for b in fake.bodies] == [(False, PRIMARY), (False, SECOND)]
@@ -98,7 +106,7 @@ def test_an_error_for_the_whole_models_list_moves_past_every_model_sent() -> Non
         "fallbacks": [PRIMARY, SECOND, THIRD, "deepseek/deepseek-chat-v3"],
     }
     fake = openrouter_fake([fail(502, "Provider returned error"), ok(model="deepseek/deepseek-chat-v3")], clock)
-    wf = workflow(models=chain)
+    wf = workflow(models=chain, retry=NO_QUICK_RETRY)
     result = Client(wf, api_key=CANARY_KEY, transport=fake.transport(), clock=clock).chat(HELLO)
     assert [(b["model"], b.get("models")) for b in fake.bodies] == [
         ("openai/gpt-4o", [PRIMARY, SECOND, THIRD]),  # OpenRouter takes at most three in 'models'

@@ -16,7 +16,7 @@ from orcli.catalog.load import default_catalog
 from orcli.catalog.model import Catalog
 from orcli.client import wire
 from orcli.client.classify import Failure
-from orcli.client.core import AttemptPlan, Decision, Engine, Halt, RequestRun, Settings
+from orcli.client.core import AttemptPlan, ChatCall, Decision, Engine, Halt, RequestRun, Settings
 from orcli.client.hops import (
     BUDGET,
     DEADLINE,
@@ -66,16 +66,7 @@ def start(wf: Workflow, *, mode: FallbackMode = "client", catalog: Catalog | Non
 
 
 def new_run(engine: Engine, now: float) -> RequestRun:
-    return engine.start(
-        now,
-        HELLO,
-        tools=None,
-        tool_choice=None,
-        response_format=None,
-        stream=False,
-        max_tokens=None,
-        idempotency_key="key-1",
-    )
+    return engine.start(now, ChatCall(messages=HELLO, stream=False, idempotency_key="key-1"))
 
 
 def ok(model: str, at: float) -> wire.AttemptOutcome:
@@ -247,7 +238,7 @@ CASES: list[tuple[str, dict[str, Any], list[Step], StopReason]] = [
         [
             Step(
                 0.0,
-                failed(ErrorClass.TIMEOUT, 5.0),
+                failed(ErrorClass.RATE_LIMIT, 5.0),
                 (M1,),
                 FallbackHop(M2, RetryForgone(Forgone.WAIT_PASSES_DEADLINE, 8)),
             ),

@@ -71,18 +71,25 @@ def test_rate_limited_route_is_skipped_by_later_requests_until_its_retry_after()
     assert models_sent(fake) == [PRIMARY, SECOND, SECOND, PRIMARY]
 
 
-def test_timeout_is_retried(chat: ChatDriver) -> None:
+def test_a_timed_out_route_is_not_retried_the_next_model_is_tried_at_once(chat: ChatDriver) -> None:
     wf = workflow(timeouts={"attempt_s": 10, "total_s": 60})
-    run = chat([Reply(delay_s=60), ok()], wf)
+    run = chat([Reply(delay_s=60), ok(model=SECOND)], wf)
     result, fake = run.result, run.fake
-    assert result.ok and models_sent(fake) == [PRIMARY, PRIMARY]
+    assert result.ok and models_sent(fake) == [PRIMARY, SECOND]
     first = result.attempts[0]
     assert first.error_class is ErrorClass.TIMEOUT and first.status is None
-    assert first.latency_s == 10.0
+    assert first.latency_s == 10.0 and result.attempts[1].wait_before_s == 0.0
 
 
-def test_provider_failure_falls_back_without_waiting(chat: ChatDriver) -> None:
-    run = chat([fail(502, "Provider returned error", provider_name="OpenAI"), ok(model=SECOND)])
+def test_a_policy_may_still_retry_a_timed_out_route(chat: ChatDriver) -> None:
+    wf = workflow(timeouts={"attempt_s": 10, "total_s": 60}, retry={"on": {"timeout": "retry"}})
+    run = chat([Reply(delay_s=60), ok()], wf)
+    assert run.result.ok and models_sent(run.fake) == [PRIMARY, PRIMARY]
+
+
+def test_provider_failure_falls_back_without_waiting_when_no_quick_retry_is_allowed(chat: ChatDriver) -> None:
+    wf = workflow(retry={"same_route": 0})
+    run = chat([fail(502, "Provider returned error", provider_name="OpenAI"), ok(model=SECOND)], wf)
     result, fake = run.result, run.fake
     assert result.ok and models_sent(fake) == [PRIMARY, SECOND]
     assert result.attempts[0].next_hop == FallbackHop(SECOND)
@@ -240,6 +247,7 @@ def test_queue_mode_holds_failed_work_and_tries_the_whole_chain_again() -> None:
     wf = workflow(
         models={"primary": PRIMARY, "fallbacks": [SECOND]},
         degradation={"mode": "queue", "queue_max_wait_s": 300, "queue_retry_interval_s": 60},
+        retry={"same_route": 0},  # the queue's timing, without quick retries in between
     )
     result = client(fake, clock, wf).chat(HELLO)
     assert result.ok and result.served_model == PRIMARY
@@ -253,7 +261,19 @@ def test_queue_mode_gives_up_when_the_queue_window_ends(chat: ChatDriver) -> Non
     wf = workflow(
         models={"primary": PRIMARY},
         degradation={"mode": "queue", "queue_max_wait_s": 150, "queue_retry_interval_s": 60},
+        retry={"same_route": 0},
     )
     run = chat(lambda body: fail(503, "overloaded"), wf)
     result = run.result
     assert not result.ok and [a.started_at for a in result.attempts] == [0, 60, 120]
+
+
+def test_the_last_attempt_goes_to_a_fresh_route_rather_than_wait_for_a_rate_limited_one(chat: ChatDriver) -> None:
+    wf = workflow(retry={"max_attempts": 2})
+    run = chat([fail(429, "slow down", {"Retry-After": "5"}), ok(model=SECOND)], wf)
+    result = run.result
+    assert result.ok and models_sent(run.fake) == [PRIMARY, SECOND]
+    assert str(result.attempts[0].next_hop) == (
+        f"fallback to {SECOND} (the last attempt goes to a route that has not failed)"
+    )
+    assert result.attempts[1].wait_before_s == 0.0

@@ -62,7 +62,10 @@ class Shifted:
 @pytest.mark.anyio
 async def test_the_async_client_keeps_time_on_its_clock() -> None:
     fake = FakeOpenRouter([Reply(delay_s=500), fail(429, "slow down", {"Retry-After": "7"}), ok()])
-    wf = workflow(timeouts={"attempt_s": 10, "total_s": 60}, retry={"max_attempts_per_route": 3})
+    wf = workflow(
+        timeouts={"attempt_s": 10, "total_s": 60},
+        retry={"max_attempts": 4, "max_attempts_per_route": 3, "on": {"timeout": "retry"}},
+    )
     start = anyio.current_time()
     async with AsyncClient(
         wf, api_key=CANARY_KEY, base_url=GATEWAY, transport=fake.async_transport(), clock=Shifted()

@@ -37,15 +37,21 @@ def test_tool_call_arguments_in_pieces_are_joined() -> None:
     assert assembler.outcome() is None
 
 
-def test_missing_done_missing_finish_reason_and_cut_streams_are_truncated() -> None:
+def test_missing_finish_reason_and_cut_streams_are_truncated() -> None:
     cases = {
-        "no done": [chunk("Hi"), chunk(finish_reason="stop")],
         "no finish": [chunk("Hi"), DONE],
         "cut": [chunk("Hi")],
     }
     for name, items in cases.items():
         failure = feed(items).outcome()
         assert failure is not None and failure.error_class is ErrorClass.STREAM_TRUNCATED, name
+
+
+def test_a_finished_stream_without_done_is_complete_with_a_protocol_warning() -> None:
+    assembler = feed([chunk("Hi"), chunk(finish_reason="stop")])
+    assert assembler.outcome() is None and assembler.complete
+    assert assembler.warnings() == ("protocol: the stream ended after its finish_reason without data: [DONE]",)
+    assert feed([chunk("Hi"), chunk(finish_reason="stop"), DONE]).warnings() == ()
 
 
 def test_in_band_error_chunk_is_classified() -> None:

@@ -53,10 +53,10 @@ def test_a_stall_mid_stream_is_truncation() -> None:
     assert [b["model"] for b in fake.bodies] == [PRIMARY, PRIMARY]
 
 
-def test_missing_done_is_truncation() -> None:
+def test_missing_done_after_the_finish_reason_keeps_the_answer_with_a_warning() -> None:
     _, result = run(sse([chunk("Hi"), chunk(finish_reason="stop")]))
-    assert result.attempts[0].error_class is ErrorClass.STREAM_TRUNCATED
-    assert result.attempts[0].detail == "stream ended without data: [DONE]"
+    assert result.ok and result.text == "Hi" and len(result.attempts) == 1
+    assert result.attempts[0].warnings == ("protocol: the stream ended after its finish_reason without data: [DONE]",)
 
 
 def test_missing_finish_reason_is_truncation() -> None:

@@ -49,16 +49,21 @@ def check(drill: Drill, expectation: dict[str, Any], **scenario: Any) -> Expecta
 # -- success_rate ---------------------------------------------------------------------------------
 
 
-def test_success_rate(drill: Drill) -> None:
+def test_success_rate(drill: Drill, tmp_path: Any) -> None:
     ok = check(drill, {"kind": "success_rate", "min": 1.0}, traffic={"requests": 6})
     assert ok.passed and ok.summary == "success rate 100.0% (required >= 100.0%)"
 
     outage = [{"kind": "outage", "start_s": 4, "end_s": 8}]
+    # Without the client's quick same-route retries, which would carry some requests past
+    # the window's end: every request that starts inside it fails.
+    no_quick_retry = {**CHAT_WORKFLOW, "retry": {**CHAT_WORKFLOW["retry"], "same_route": 0}}
+    policy = write_policy(tmp_path / "no-quick-retry", {"chat": no_quick_retry})
     bad = check(
         drill,
         {"kind": "success_rate", "min": 0.5, "window_s": 4},
         traffic={"requests": 12},
         faults=outage,
+        policy=str(policy),
     )
     assert not bad.passed
     assert re.fullmatch(r"success rate \d+\.\d% \(required >= 50\.0%, every 4s window\)", bad.summary)

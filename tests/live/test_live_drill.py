@@ -133,12 +133,13 @@ def test_error_rate_safeguard_aborts_and_says_so(tmp_path: Path, api: respx.Mock
     route = api.post(CHAT).mock(return_value=error(500))
     path = write_scenario(tmp_path, requests=20, concurrency=1)
     result = run(path, limits=LiveLimits(max_requests=20, abort_error_rate=0.5, abort_min_requests=4))
-    # One request in flight at a time, two attempts each: aborted once 4 answers failed.
+    # One request in flight at a time, each 500 retried once on its route (a quick retry)
+    # before the fallback: aborted once 4 answers failed, with the second request started.
     assert route.call_count == 4
     aborted = [n for n in result.notes if n.startswith("ABORTED")]
     assert aborted == [
         "ABORTED: error rate 100% (4 of 4 real responses failed) crossed the abort threshold 50%; "
-        "16 planned requests not started"
+        "18 planned requests not started"
     ]
     assert "real upstream failures (not injected): 4 attempts (provider_failure x4)" in result.notes
 

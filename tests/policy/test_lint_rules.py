@@ -141,8 +141,8 @@ EXPECTED = {
     "retry-exceeds-deadline.bad.yaml": [
         (
             "6:16: warning [retry-exceeds-deadline] workflows.chat.timeouts.total_s: retries can take 63 s (3 "
-            "attempts of 20 s plus backoff) but the deadline is 60 s, so the last attempts never run; raise "
-            "total_s to 63 or lower retry.max_attempts or timeouts.attempt_s"
+            "attempts of 20 s plus 3 s of backoff) but the deadline is 60 s, so the last attempts never run; "
+            "raise total_s to 63 or lower retry.max_attempts or timeouts.attempt_s"
         ),
     ],
     "too-many-fallbacks.bad.yaml": [
@@ -275,3 +275,24 @@ def test_the_default_workflow_lints_clean() -> None:
 def test_unknown_models_are_not_also_reported_by_routing_rules() -> None:
     hits = _rules_hit({"models": {"primary": "acme/unknown"}, "needs": {"tools": True, "min_context": 10**6}})
     assert hits == ["unknown-model"]
+
+
+def test_retry_worst_case_follows_the_clients_schedule() -> None:
+    """The lint counts what the client can do: a route gets at most its attempts per route
+    (or a transient 5xx's quick retries), the backoff restarts on each new route, and a
+    chain runs out of routes."""
+    from orcli.policy.model import Workflow
+
+    one_model = Workflow.model_validate(
+        {"models": {"primary": "openai/gpt-4o"}, "retry": {"max_attempts": 5, "backoff": {"jitter": "none"}}}
+    )
+    assert (one_model.worst_case().attempts, one_model.worst_case().waits_s) == (2, 0.5)
+    chain = one_model.model_copy(
+        update={"models": one_model.models.model_copy(update={"fallbacks": ("anthropic/claude-haiku-4.5",)})}
+    )
+    worst = chain.worst_case()
+    assert (worst.attempts, worst.waits_s, worst.total_s) == (4, 1.0, 121.0)
+    quick = Workflow.model_validate(
+        {"models": {"primary": "openai/gpt-4o"}, "retry": {"max_attempts_per_route": 1, "same_route": 2}}
+    )
+    assert (quick.worst_case().attempts, quick.worst_case().waits_s) == (3, 1.5)

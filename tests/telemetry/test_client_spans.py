@@ -84,7 +84,9 @@ class Recording(httpx.BaseTransport):
 
 
 def workflow(**extra: Any) -> Workflow:
-    return Workflow.model_validate({"models": {"primary": PRIMARY, "fallbacks": [FALLBACK]}, **extra})
+    # No quick same-route retry: a 502 is one failed attempt, then the fallback.
+    fields = {"models": {"primary": PRIMARY, "fallbacks": [FALLBACK]}, "retry": {"same_route": 0}, **extra}
+    return Workflow.model_validate(fields)
 
 
 def client(mock: OrcliMock, telemetry: Telemetry, transport: httpx.BaseTransport | None = None, **kw: Any) -> Client:
