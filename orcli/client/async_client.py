@@ -53,21 +53,13 @@ class AsyncClient(ClientShell[httpx.AsyncBaseTransport, AsyncClock]):
 
     async def chat(self, messages: Sequence[Mapping[str, Any]], **options: Unpack[ChatOptions]) -> ChatResult:
         """See :meth:`orcli.client.Client.chat`."""
-        clock = self._clock
-        request = self._request(messages, options)
-        run = request.run
-        try:
-            while run is not None and not run.finished:
-                wait = run.wait_before_next(clock.now())
-                if wait > 0:
-                    await clock.sleep(wait)
-                plan = run.next_attempt(clock.now())
-                if plan is not None:
-                    run.record(plan, await self._send(plan))
-        except BaseException as exc:
-            request.abandon(exc, clock.now())
-            raise
-        return request.finish(clock.now())
+        with self._request(messages, options) as request:
+            while (step := request.step()) is not None:
+                if isinstance(step, float):
+                    await self._clock.sleep(step)
+                else:
+                    request.record(step, await self._send(step))
+        return request.finish()
 
     async def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
         now = self._clock.now
@@ -103,13 +95,7 @@ class AsyncClient(ClientShell[httpx.AsyncBaseTransport, AsyncClock]):
                 failure = wire.stream_exception_failure(exc, *reading)
                 return wire.stream_outcome(response.status_code, *reading, failed_at, failure)
             status_seen = response.status_code if response is not None else None
-            return wire.AttemptOutcome(
-                status=status_seen,
-                body=None,
-                failure=classify_exception(exc, streaming_started=False),
-                ended_at=failed_at,
-                first_token_at=None,
-            )
+            return wire.failed(classify_exception(exc, streaming_started=False), failed_at, status_seen)
         finally:
             if response is not None:
                 with anyio.CancelScope(shield=True):
@@ -117,9 +103,7 @@ class AsyncClient(ClientShell[httpx.AsyncBaseTransport, AsyncClock]):
         # Only a cancelled scope gets here: the phase that ran out names the failure.
         cut_at = now()
         if response is None:
-            return wire.AttemptOutcome(
-                status=None, body=None, failure=plan.headers_late(), ended_at=cut_at, first_token_at=None
-            )
+            return wire.failed(plan.headers_late(), cut_at)
         if reading is not None:
             return wire.stream_outcome(response.status_code, *reading, cut_at, reading[1].timed_out())
         failure = wire.late_failure(plan.limit_at - plan.started_at, "complete response")

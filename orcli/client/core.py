@@ -710,6 +710,13 @@ class RequestRun:
         if failure.unsupported and action is Action.STOP and cls is ErrorClass.BAD_REQUEST:
             # The request is fine, this model cannot take it: the next model, never this one again.
             action = Action.FALLBACK
+        if (
+            cls is ErrorClass.TIMEOUT
+            and action in (Action.FALLBACK, Action.NEXT_PROVIDER)
+            and set(self.progress.remaining) <= set(self._blamed(plan, failure, served_model))
+        ):
+            # No other route to move to: the silent one again beats giving up ("retry if safe").
+            action = Action.RETRY
         if action is Action.STOP:
             return Halt(StopReason(StopKind.POLICY_STOP, cls), queueable=RULES[cls].queueable)
         if now >= self.deadline_at:

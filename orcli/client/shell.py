@@ -19,7 +19,7 @@ import httpx
 
 from orcli.catalog.model import Catalog
 from orcli.client import http, observe, otel, wire
-from orcli.client.core import ChatCall, Engine, FallbackChoice, RequestRun
+from orcli.client.core import AttemptPlan, ChatCall, Engine, FallbackChoice, RequestRun
 from orcli.client.ledger import ChatResult
 from orcli.client.observe import AUTO, ObserverChoice
 from orcli.client.route_overrides import (
@@ -70,23 +70,53 @@ class ChatOptions(TypedDict, total=False):
 @dataclass(slots=True)
 class Request:
     """One call on its way: the run the I/O loop drives (None when the route overrides
-    refused it before anything was sent), and what ends it."""
+    refused it before anything was sent), and what ends it. The loops of both clients are::
+
+        with request:  # an exception on the way is reported to the request's watch
+            while (step := request.step()) is not None:
+                sleep(step) if isinstance(step, float) else request.record(step, send(step))
+        return request.finish()
+    """
 
     run: RequestRun | None
     refused: ChatResult | None
     effect: RouteEffect | None
     watch: observe.RequestWatch | None
+    now: Callable[[], float]
+    _waited: bool = False  # the wait before the next attempt was taken
 
-    def finish(self, now: float) -> ChatResult:
+    def step(self) -> float | AttemptPlan | None:
+        """What the loop does next: sleep this long, send this plan, or (None) stop."""
+        run = self.run
+        if run is None or run.finished:
+            return None
+        if not self._waited:
+            self._waited = True
+            wait = run.wait_before_next(self.now())
+            if wait > 0:
+                return wait
+        self._waited = False
+        plan = run.next_attempt(self.now())
+        return plan if plan is not None else self.step()  # a halt: ended, or queued again
+
+    def record(self, plan: AttemptPlan, outcome: wire.AttemptOutcome) -> None:
+        assert self.run is not None
+        self.run.record(plan, outcome)
+
+    def __enter__(self) -> Request:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is not None and self.watch is not None:
+            self.watch.abandon(exc, self.now())
+
+    def finish(self) -> ChatResult:
+        now = self.now()
         result = self.refused if self.run is None else named(self.run.result(), self.effect)
         assert result is not None
         if self.watch is not None:
             self.watch.finish(result, now)
         return result
-
-    def abandon(self, exc: BaseException, now: float) -> None:
-        if self.watch is not None:
-            self.watch.abandon(exc, now)
 
 
 class ClientShell(Generic[TransportT, ClockT]):
@@ -211,14 +241,14 @@ class ClientShell(Generic[TransportT, ClockT]):
             engine, effect = self._overrides.route()
             if effect is not None and effect.no_model_left is not None:
                 key = call.idempotency_key or engine.new_idempotency_key()
-                return Request(None, self._overrides.refused(effect, key), effect, watch)
+                return Request(None, self._overrides.refused(effect, key), effect, watch, self._clock.now)
             extra = observe.merged(call.extra_body, trace_fields)
             run = engine.start(now, call if extra is call.extra_body else _with_extra(call, extra))
         except BaseException as exc:
             if watch is not None:
                 watch.abandon(exc, self._clock.now())
             raise
-        return Request(run, None, effect, watch)
+        return Request(run, None, effect, watch, self._clock.now)
 
     def _call(self, messages: Sequence[Mapping[str, Any]], options: ChatOptions) -> ChatCall:
         unknown = set(options) - set(ChatOptions.__annotations__)

@@ -50,21 +50,13 @@ class Client(ClientShell[httpx.BaseTransport, Clock]):
         worst-case cost would break a cap, and :class:`orcli.errors.ClientPolicyError` for a
         model outside the workflow's chain; every other failure is in the returned result.
         """
-        clock = self._clock
-        request = self._request(messages, options)
-        run = request.run
-        try:
-            while run is not None and not run.finished:
-                wait = run.wait_before_next(clock.now())
-                if wait > 0:
-                    clock.sleep(wait)
-                plan = run.next_attempt(clock.now())
-                if plan is not None:
-                    run.record(plan, self._send(plan))
-        except BaseException as exc:
-            request.abandon(exc, clock.now())
-            raise
-        return request.finish(clock.now())
+        with self._request(messages, options) as request:
+            while (step := request.step()) is not None:
+                if isinstance(step, float):
+                    self._clock.sleep(step)
+                else:
+                    request.record(step, self._send(step))
+        return request.finish()
 
     def _send(self, plan: AttemptPlan) -> wire.AttemptOutcome:
         clock = self._clock
@@ -73,21 +65,13 @@ class Client(ClientShell[httpx.BaseTransport, Clock]):
             response = self._transport.handle_request(request)
             response.request = request
         except httpx.HTTPError as exc:
-            return wire.AttemptOutcome(
-                status=None,
-                body=None,
-                failure=classify_exception(exc, streaming_started=False),
-                ended_at=clock.now(),
-                first_token_at=None,
-            )
+            return wire.failed(classify_exception(exc, streaming_started=False), clock.now())
         status = response.status_code
         try:
             headers_at = clock.now()
             if headers_at > plan.headers_due_at():
                 # A real transport would have timed out before these headers: record no response.
-                return wire.AttemptOutcome(
-                    status=None, body=None, failure=plan.headers_late(), ended_at=headers_at, first_token_at=None
-                )
+                return wire.failed(plan.headers_late(), headers_at)
             if not (plan.stream and status < 300 and wire.is_event_stream(response.headers.get("content-type"))):
                 raw = response.read()
                 ended = clock.now()
@@ -102,13 +86,7 @@ class Client(ClientShell[httpx.BaseTransport, Clock]):
                 )
             return self._read_stream(plan, response)
         except httpx.HTTPError as exc:
-            return wire.AttemptOutcome(
-                status=status,
-                body=None,
-                failure=classify_exception(exc, streaming_started=False),
-                ended_at=clock.now(),
-                first_token_at=None,
-            )
+            return wire.failed(classify_exception(exc, streaming_started=False), clock.now(), status)
         finally:
             response.close()
 

@@ -269,6 +269,11 @@ def stream_exception_failure(exc: httpx.HTTPError, assembler: SseAssembler, watc
     return classify_exception(exc, streaming_started=assembler.got_token or assembler.events > 0)
 
 
+def failed(failure: Failure, ended_at: float, status: int | None = None) -> AttemptOutcome:
+    """An attempt that produced no usable response (no body, no first token)."""
+    return AttemptOutcome(status=status, body=None, failure=failure, ended_at=ended_at, first_token_at=None)
+
+
 def late_failure(limit_s: float, what: str) -> Failure:
     return Failure(ErrorClass.TIMEOUT, f"no {what} within the attempt's {limit_s:g} s", abandoned=True)
 

@@ -277,3 +277,9 @@ def test_the_last_attempt_goes_to_a_fresh_route_rather_than_wait_for_a_rate_limi
         f"fallback to {SECOND} (the last attempt goes to a route that has not failed)"
     )
     assert result.attempts[1].wait_before_s == 0.0
+
+
+def test_a_timed_out_route_is_retried_when_no_other_route_is_left(chat: ChatDriver) -> None:
+    wf = workflow(models={"primary": PRIMARY}, timeouts={"attempt_s": 10, "total_s": 60})
+    run = chat([Reply(delay_s=60), ok()], wf)
+    assert run.result.ok and models_sent(run.fake) == [PRIMARY, PRIMARY]
