@@ -193,11 +193,11 @@ def test_reports_tell_answers_on_own_keys_from_shared_capacity(tmp_path: Path) -
     report = tmp_path / "byok.json"
     result = drill(str(SCENARIOS / "byok-rate-limited-shared-fallback.yaml"), "--json", str(report))
     assert result.exit_code == 0, result.output
-    assert "BYOK                 58 answers on own keys, 62 on shared capacity" in result.stdout
-    assert "anthropic/claude-sonnet-4.5@anthropic/byok 58 (48.3%)" in result.stdout
+    assert "BYOK                 60 answers on own keys, 60 on shared capacity" in result.stdout
+    assert "anthropic/claude-sonnet-4.5@anthropic/byok 60 (50.0%)" in result.stdout
     data = json.loads(report.read_text())
     figures = data["metrics"]["internal-assistant"]
-    assert (figures["byok_answers"], figures["shared_answers"]) == (58, 62)
+    assert (figures["byok_answers"], figures["shared_answers"]) == (60, 60)
     endpoints = {r["served_endpoint"] for r in data["requests"]}
     assert {"anthropic/byok", "anthropic"} <= endpoints
 
