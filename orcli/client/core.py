@@ -191,7 +191,6 @@ class Engine:
         # draw the same jitter (a fleet that failed together must not retry in lockstep).
         # A seed (drills, tests) makes both reproducible.
         self.rng = random.Random(seed)
-        self.seeded = seed is not None
         self.breakers = Breakers(settings.workflow.circuit_breaker)
         self.spend = Spend()
         self.schemas = SchemaCache()
@@ -214,9 +213,9 @@ class Engine:
         return twin
 
     def new_idempotency_key(self) -> str:
-        if self.seeded:
-            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        return str(uuid.uuid4())
+        """A random uuid4 from the engine's RNG: seeded from the OS's entropy unless a seed was
+        given, so it differs per process (and costs no system call per request)."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def provider_slug(self, model: str, display_name: str) -> str:
         """The routing slug for a provider display name (``provider.ignore`` takes slugs)."""

@@ -10,7 +10,7 @@ configures or passes is taken here, once, so the two cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Generic, Protocol, Self, TypedDict, TypeVar
@@ -65,6 +65,9 @@ class ChatOptions(TypedDict, total=False):
     idempotency_key: str | None
     extra_body: Mapping[str, Any] | None
     kind: str | None
+
+
+_OPTION_NAMES = frozenset(ChatOptions.__annotations__)
 
 
 @dataclass(slots=True)
@@ -234,24 +237,25 @@ class ClientShell(Generic[TransportT, ClockT]):
 
     def _request(self, messages: Sequence[Mapping[str, Any]], options: ChatOptions) -> Request:
         """Check a call's arguments and start its request (or its refusal)."""
-        call = self._call(messages, options)
         now = self._clock.now()
-        watch, trace_fields = observe.begin(self._observer, self._engine.settings, call.stream, now)
+        watch, trace_fields = observe.begin(self._observer, self._engine.settings, options.get("stream"), now)
         try:
+            call = self._call(messages, options, trace_fields)
             engine, effect = self._overrides.route()
             if effect is not None and effect.no_model_left is not None:
                 key = call.idempotency_key or engine.new_idempotency_key()
                 return Request(None, self._overrides.refused(effect, key), effect, watch, self._clock.now)
-            extra = observe.merged(call.extra_body, trace_fields)
-            run = engine.start(now, call if extra is call.extra_body else _with_extra(call, extra))
+            run = engine.start(now, call)
         except BaseException as exc:
             if watch is not None:
                 watch.abandon(exc, self._clock.now())
             raise
         return Request(run, None, effect, watch, self._clock.now)
 
-    def _call(self, messages: Sequence[Mapping[str, Any]], options: ChatOptions) -> ChatCall:
-        unknown = set(options) - set(ChatOptions.__annotations__)
+    def _call(
+        self, messages: Sequence[Mapping[str, Any]], options: ChatOptions, trace_fields: Mapping[str, Any] | None
+    ) -> ChatCall:
+        unknown = options.keys() - _OPTION_NAMES
         if unknown:
             raise TypeError(f"chat() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
         model, models = options.get("model"), options.get("models")
@@ -280,7 +284,7 @@ class ClientShell(Generic[TransportT, ClockT]):
             stream=options.get("stream"),
             max_tokens=options.get("max_tokens"),
             idempotency_key=options.get("idempotency_key"),
-            extra_body=options.get("extra_body"),
+            extra_body=observe.merged(options.get("extra_body"), trace_fields),
             chain=chain,
             deadline_s=deadline_s,
             kind=options.get("kind"),
@@ -298,10 +302,6 @@ class ClientShell(Generic[TransportT, ClockT]):
         settings = self._engine.settings
         name = type(self).__name__
         return f"{name}(workflow={settings.workflow_name!r}, url={settings.chat_url!r}, mode={settings.mode!r})"
-
-
-def _with_extra(call: ChatCall, extra: Mapping[str, Any] | None) -> ChatCall:
-    return replace(call, extra_body=extra)
 
 
 def _free_chain(names: Sequence[str]) -> ModelChain:
